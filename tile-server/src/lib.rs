@@ -1,0 +1,1 @@
+//! tile-server (in progress)

@@ -1,0 +1,3 @@
+//! Geometry encodings (WKB, GeoPackage binary) and validation/repair.
+pub mod repair;
+pub mod wkb;

@@ -1,0 +1,3 @@
+//! (in progress)
+pub struct Dataset;
+pub struct LayerIndex;
