@@ -46,7 +46,7 @@ pub struct RawFeature {
 }
 
 /// A problem with one record that did not stop the read (the record is skipped or repaired).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RecordIssue {
     pub layer: String,
     pub record: u64,

@@ -1,0 +1,273 @@
+//! The HTTP server: mounts the crates' routers, adds `/health`, `/metrics`, request limits,
+//! compression, CORS, tracing, and keeps the in-memory dataset in step with the store.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use serde_json::json;
+use tokio::sync::watch;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::CorsLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use urbis_core::http::{CoreState, Problem, SharedDataset};
+use urbis_core::store::{FeatureStore, SqliteStore};
+use urbis_core::{CrsEngine, Dataset};
+
+use crate::config::Config;
+
+#[derive(Clone)]
+struct AppState {
+    store: SqliteStore,
+    dataset: Arc<SharedDataset>,
+    metrics: PrometheusHandle,
+}
+
+/// Install the Prometheus recorder (once per process).
+fn prometheus() -> Result<PrometheusHandle> {
+    PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Full("http_request_duration_seconds".into()),
+            &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0],
+        )
+        .context("metrics buckets")?
+        .install_recorder()
+        .context("cannot install the metrics recorder")
+}
+
+fn record_dataset_metrics(ds: &Dataset) {
+    if let Some(g) = ds.generation() {
+        metrics::gauge!("urbis_generation").set(g.id as f64);
+    }
+    for l in ds.layers() {
+        metrics::gauge!("urbis_features", "layer" => l.layer().id()).set(l.len() as f64);
+    }
+}
+
+async fn track_metrics(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+        .record(start.elapsed().as_secs_f64());
+    resp
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    let db_ok = sqlx::query_scalar::<_, i64>("SELECT 1")
+        .fetch_one(state.store.pool())
+        .await
+        .is_ok();
+    let ds = state.dataset.borrow().clone();
+    let layers: serde_json::Map<String, serde_json::Value> = ds
+        .layers()
+        .map(|l| (l.layer().id().to_string(), json!(l.len())))
+        .collect();
+    let body = json!({
+        "status": if db_ok { "ok" } else { "unavailable" },
+        "store": if db_ok { "ok" } else { "unreachable" },
+        "generation": ds.generation().map(|g| json!({"id": g.id, "source": g.source, "finished_at": g.finished_at})),
+        "layers": layers,
+    });
+    let status = if db_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+async fn metrics_handler(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+async fn not_found(req: Request<Body>) -> Problem {
+    Problem::not_found(format!("no resource at {}", req.uri().path()))
+}
+
+/// Build the application router.
+fn app(cfg: &Config, core: CoreState, state: AppState) -> Router {
+    let ops = Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics_handler))
+        .with_state(state);
+    Router::new()
+        .merge(urbis_core::http::router(core))
+        .merge(ops)
+        .fallback(not_found)
+        .layer(middleware::from_fn(track_metrics))
+        .layer(CompressionLayer::new())
+        .layer(CorsLayer::permissive())
+        .layer(RequestBodyLimitLayer::new(cfg.server.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(cfg.server.request_timeout_secs),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Watch the store for a new live generation and swap the in-memory dataset when one appears.
+async fn reload_loop(store: SqliteStore, dataset: Arc<SharedDataset>, every: Duration) {
+    let store_dyn: Arc<dyn FeatureStore> = Arc::new(store.clone());
+    loop {
+        tokio::time::sleep(every).await;
+        let current = dataset.borrow().generation().map(|g| g.id);
+        let live = match store.live_generation().await {
+            Ok(g) => g.map(|g| g.id),
+            Err(e) => {
+                tracing::warn!("cannot read the store: {e}");
+                continue;
+            }
+        };
+        if live.is_none() || live == current {
+            continue;
+        }
+        let started = Instant::now();
+        match Dataset::load(store_dyn.clone()).await {
+            Ok(ds) => {
+                tracing::info!(
+                    generation = ?ds.generation().map(|g| g.id),
+                    "new generation live, index rebuilt in {:.2?}",
+                    started.elapsed()
+                );
+                record_dataset_metrics(&ds);
+                dataset.send_replace(Arc::new(ds));
+                if let Err(e) = store.purge().await {
+                    tracing::warn!("purge of retired generations failed: {e}");
+                }
+            }
+            Err(e) => tracing::error!("cannot load the new generation: {e}"),
+        }
+    }
+}
+
+pub fn crs_engine(cfg: &Config) -> Result<CrsEngine> {
+    match &cfg.crs.grid {
+        Some(p) => CrsEngine::with_grid(p)
+            .with_context(|| format!("cannot load the CRS grid {}", p.display())),
+        None => Ok(CrsEngine::helmert()),
+    }
+}
+
+/// Open the store, import the sample on first start, load the index and serve until stopped.
+pub async fn serve(cfg: Config) -> Result<()> {
+    let metrics = prometheus()?;
+    let engine = crs_engine(&cfg)?;
+    let store_path = cfg.store_path();
+    let store = SqliteStore::open(&store_path)
+        .await
+        .with_context(|| format!("cannot open the store {}", store_path.display()))?;
+    let recovered = store.recover().await?;
+    if !recovered.is_empty() {
+        tracing::warn!("closed interrupted imports {recovered:?} as failed");
+    }
+    if store.live_generation().await?.is_none() {
+        match &cfg.data.sample {
+            Some(sample) if sample.exists() => {
+                tracing::info!("empty store: importing the sample {}", sample.display());
+                let opts = urbis_core::import::ImportOptions {
+                    engine: engine.clone(),
+                    ..Default::default()
+                };
+                let summary =
+                    urbis_core::import::import_path(&store, sample, &opts, &mut |_| {}).await?;
+                tracing::info!(
+                    "sample imported: {} in {:.2?}",
+                    summary
+                        .layers
+                        .iter()
+                        .map(|(l, s)| format!("{} {l}", s.imported))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    summary.duration
+                );
+            }
+            Some(sample) => tracing::warn!(
+                "empty store and no sample at {}: run `urbis generate` or `urbis import`",
+                sample.display()
+            ),
+            None => tracing::warn!("empty store: run `urbis import <file>`"),
+        }
+    }
+    let started = Instant::now();
+    let ds = Dataset::load(Arc::new(store.clone())).await?;
+    tracing::info!(
+        "index built in {:.2?}: {}",
+        started.elapsed(),
+        ds.layers()
+            .map(|l| format!("{} {}", l.len(), l.layer()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    record_dataset_metrics(&ds);
+    let (tx, _rx) = watch::channel(Arc::new(ds));
+    let dataset = Arc::new(tx);
+
+    let core = CoreState::new(dataset.clone(), engine, cfg.server.public_url.clone());
+    let state = AppState {
+        store: store.clone(),
+        dataset: dataset.clone(),
+        metrics,
+    };
+    let router = app(&cfg, core, state);
+    tokio::spawn(reload_loop(
+        store,
+        dataset,
+        Duration::from_secs(cfg.data.reload_interval_secs.max(1)),
+    ));
+
+    let listener = tokio::net::TcpListener::bind(&cfg.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.server.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!("urbis listening on http://{addr}");
+    println!("urbis listening on http://{addr} (OGC API Features at http://{addr}/ogc)");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
