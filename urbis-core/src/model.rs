@@ -252,7 +252,12 @@ pub fn str_attr<'a>(attrs: &'a Attributes, name: &str) -> Option<&'a str> {
 /// The textual form of an attribute: strings trimmed, integers without a decimal part
 /// (`21004.0` → `"21004"`, as Shapefile numeric fields come).
 pub fn text_attr(attrs: &Attributes, name: &str) -> Option<String> {
-    match attrs.get(name)? {
+    value_text(attrs.get(name)?)
+}
+
+/// The textual form of a value, as [`text_attr`].
+pub fn value_text(value: &Value) -> Option<String> {
+    match value {
         Value::String(s) => {
             let t = s.trim();
             (!t.is_empty()).then(|| t.to_string())
@@ -422,13 +427,24 @@ impl Municipality {
     }
 }
 
+/// Is this M8 field numeric (the others are text)?
+pub fn is_numeric_field(name: &str) -> bool {
+    matches!(name, "XL72" | "YL72" | "AREA" | "LENGTH" | "CARTOANGLE")
+}
+
 /// Rename the attributes of a source record to their M8 names for `layer`, keeping every one.
-/// When a legacy and an M8 name collide, the M8 field written by the source wins.
+/// When a legacy and an M8 name collide, the M8 field written by the source wins. M8 text fields
+/// that a legacy source stored as numbers (`NAT_CODE` 21004.0) become text (`"21004"`).
 pub fn normalize_attributes(layer: Layer, source: Vec<(String, Value)>) -> Attributes {
     let mut out = Attributes::new();
     let mut renamed = Vec::new();
-    for (name, value) in source {
+    for (name, mut value) in source {
         let m8 = layer.m8_field_name(&name);
+        if value.is_number() && layer.m8_fields().contains(&m8.as_str()) && !is_numeric_field(&m8) {
+            if let Some(t) = value_text(&value) {
+                value = Value::String(t);
+            }
+        }
         if m8 == name.to_ascii_uppercase() {
             out.insert(m8, value);
         } else {
@@ -469,6 +485,7 @@ mod tests {
             Layer::Municipalities,
             vec![
                 ("NAT_CODE".into(), json!(21004.0)),
+                ("AREA".into(), json!(32.5)),
                 ("NAME_FRE".into(), json!("Bruxelles")),
                 ("NAME_DUT".into(), json!("Brussel")),
                 ("MU3C".into(), json!("BXL")),
@@ -479,6 +496,8 @@ mod tests {
         assert_eq!(m.name_fr.as_deref(), Some("Bruxelles"));
         assert_eq!(m.name_nl.as_deref(), Some("Brussel"));
         assert_eq!(attrs.get("MU3C"), Some(&json!("BXL")));
+        assert_eq!(attrs.get("NISCODE"), Some(&json!("21004")));
+        assert_eq!(attrs.get("AREA"), Some(&json!(32.5)));
     }
 
     #[test]
