@@ -443,7 +443,7 @@ async fn import_layers(
                     return Ok(());
                 }
                 conv.accept(raw);
-                if conv.summary.read % 10_000 == 0 {
+                if conv.summary.read.is_multiple_of(10_000) {
                     progress(Progress::Read {
                         layer,
                         records: conv.summary.read,
