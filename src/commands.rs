@@ -355,3 +355,39 @@ pub async fn log(cfg: &Config, limit: u32) -> Result<()> {
     }
     Ok(())
 }
+
+/// `urbis geocode "..."` (a query) or `urbis reverse LON LAT` (a point): GeocodeJSON on stdout.
+pub async fn geocode(
+    cfg: &Config,
+    query: Option<&str>,
+    point: Option<(f64, f64)>,
+    limit: usize,
+    lang: Option<&str>,
+) -> Result<()> {
+    use urbis_core::geocode::{GeocodeIndex, Lang, SearchOptions};
+    let engine = crs_engine(cfg)?;
+    let lang = match lang {
+        Some(l) => Some(Lang::parse(l).with_context(|| format!("--lang `{l}`: expected fr or nl"))?),
+        None => None,
+    };
+    let ds = load_dataset(cfg).await?;
+    let ix = tokio::task::spawn_blocking(move || GeocodeIndex::build(Arc::new(ds))).await?;
+    let limit = limit.clamp(1, urbis_core::geocode::search::MAX_LIMIT);
+    let (hits, q) = match (query, point) {
+        (Some(q), _) => {
+            if q.trim().is_empty() || q.chars().count() > urbis_core::geocode::search::MAX_QUERY_CHARS {
+                bail!("the query must be 1 to {} characters", urbis_core::geocode::search::MAX_QUERY_CHARS);
+            }
+            (ix.search(q, &SearchOptions { limit, ..Default::default() }), json!({"text": q}))
+        }
+        (None, Some((lon, lat))) => {
+            let (x, y) = engine.transformer(Crs::Wgs84, Crs::Lambert72)?.transform(lon, lat)?;
+            (ix.reverse(x, y, limit, 250.0), json!({"point": [lon, lat]}))
+        }
+        (None, None) => bail!("nothing to geocode"),
+    };
+    let out = urbis_core::geocode::http::feature_collection(&ix, false, &hits, q, lang, Crs::Wgs84, &engine)
+        .map_err(|p| anyhow::anyhow!(p.detail))?;
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}

@@ -59,6 +59,24 @@ enum Command {
         #[command(subcommand)]
         query: commands::QueryCommand,
     },
+    /// Geocode an address (French or Dutch free text); results as GeocodeJSON.
+    Geocode {
+        query: String,
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        /// Label language: fr or nl (default: the language of the query).
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// The address nearest to a WGS 84 point.
+    Reverse {
+        #[arg(allow_negative_numbers = true)]
+        lon: f64,
+        #[arg(allow_negative_numbers = true)]
+        lat: f64,
+        #[arg(long, default_value_t = 1)]
+        limit: usize,
+    },
     /// Show the import log.
     Log {
         #[arg(long, default_value_t = 20)]
@@ -108,6 +126,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import { source, json } => commands::import(&cfg, &source, json).await,
         Command::Generate { scale, seed, out } => commands::generate(scale, seed, &out).await,
         Command::Query { query } => commands::query(&cfg, query).await,
+        Command::Geocode { query, limit, lang } => {
+            commands::geocode(&cfg, Some(&query), None, limit, lang.as_deref()).await
+        }
+        Command::Reverse { lon, lat, limit } => {
+            commands::geocode(&cfg, None, Some((lon, lat)), limit, None).await
+        }
         Command::Log { limit } => commands::log(&cfg, limit).await,
     }
 }

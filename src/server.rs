@@ -113,8 +113,10 @@ fn app(cfg: &Config, core: CoreState, state: AppState) -> Router {
         .route("/health", get(health))
         .route("/metrics", get(metrics_handler))
         .with_state(state);
+    let geocoder = urbis_core::geocode::http::router(core.dataset.clone(), core.engine.clone());
     Router::new()
         .merge(urbis_core::http::router(core))
+        .merge(geocoder)
         .merge(ops)
         .fallback(not_found)
         .layer(middleware::from_fn(track_metrics))

@@ -8,6 +8,7 @@
 pub mod crs;
 pub mod error;
 pub mod generate;
+pub mod geocode;
 pub mod geom;
 pub mod http;
 pub mod import;
