@@ -270,7 +270,11 @@ mod tests {
     fn hostile_and_broken_zips_are_errors() {
         let dir = tempfile::tempdir().expect("tempdir");
         // Path traversal.
-        for evil in ["../evil.gpkg", "gpkg/../../evil.shp", "a/../../../evil.gpkg"] {
+        for evil in [
+            "../evil.gpkg",
+            "gpkg/../../evil.shp",
+            "a/../../../evil.gpkg",
+        ] {
             let p = dir.path().join("evil.zip");
             make_zip(&p, &[("ok.gpkg", b"x"), (evil, b"owned")]);
             let err = extract(&p).expect_err(evil);
