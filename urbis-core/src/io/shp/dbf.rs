@@ -135,11 +135,13 @@ fn decode_dos(bytes: &[u8], table: &[u16; 128]) -> String {
 /// One field of the table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DbfField {
+    /// Field name as stored (at most 11 characters).
     pub name: String,
     /// dBase type letter (`C`, `N`, `F`, `D`, `L`, `I`, `O`, `Y`, `T`, `M`…).
     pub kind: u8,
     offset: usize,
     len: usize,
+    /// Decimal places of a numeric field (0 for the other types).
     pub decimals: u8,
 }
 
@@ -150,7 +152,9 @@ pub enum DbfRecord {
     Deleted,
     /// The values, with a note for each field that could not be decoded (it is then null).
     Live {
+        /// Field name and value, in field order (memo pointers and unknown types left out).
         values: Vec<(String, Value)>,
+        /// One note per field that could not be decoded.
         problems: Vec<String>,
     },
 }
