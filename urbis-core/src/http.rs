@@ -64,10 +64,7 @@ impl Problem {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Problem {
             status,
-            title: status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_string(),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
             detail: detail.into(),
             parameter: None,
         }
@@ -114,7 +111,10 @@ pub struct BaseUrl(pub String);
 impl FromRequestParts<CoreState> for BaseUrl {
     type Rejection = Problem;
     async fn from_request_parts(parts: &mut Parts, state: &CoreState) -> Result<Self, Problem> {
-        Ok(BaseUrl(base_url(&parts.headers, state.public_url.as_deref())))
+        Ok(BaseUrl(base_url(
+            &parts.headers,
+            state.public_url.as_deref(),
+        )))
     }
 }
 
@@ -215,7 +215,10 @@ fn json_response(content_type: &'static str, body: Value) -> Response {
 /// Only JSON is offered: `f=json` (or the GeoJSON media type) is accepted, anything else is 400.
 fn check_format(params: &BTreeMap<String, String>) -> Result<(), Problem> {
     match params.get("f").map(|s| s.as_str()) {
-        None | Some("json") | Some("geojson") | Some("application/json")
+        None
+        | Some("json")
+        | Some("geojson")
+        | Some("application/json")
         | Some("application/geo+json") => Ok(()),
         Some(other) => Err(Problem::bad_param(
             "f",
@@ -278,10 +281,7 @@ fn collection_json(base: &str, layer: Layer, ds: &Dataset, engine: &CrsEngine) -
             .transformer(Crs::Lambert72, Crs::Wgs84)
             .and_then(|t| t.transform_rect(r))
             .ok()
-            .map(|w| {
-                [w.min().x, w.min().y, w.max().x, w.max().y]
-                    .map(|v| (v * 1e6).round() / 1e6)
-            });
+            .map(|w| [w.min().x, w.min().y, w.max().x, w.max().y].map(|v| (v * 1e6).round() / 1e6));
         extent = json!({
             "spatial": {
                 "bbox": [wgs.map(|w| w.to_vec()).unwrap_or_default()],
@@ -361,14 +361,54 @@ fn parse_usize(param: &str, v: &str) -> Result<usize, Problem> {
         .map_err(|_| Problem::bad_param(param, format!("`{v}` is not a non-negative integer")))
 }
 
-/// Parse an OGC `bbox` (4 or 6 numbers) in `crs` and return it in EPSG:31370.
-fn parse_bbox(
-    v: &str,
-    crs: OgcCrs,
-    engine: &CrsEngine,
-) -> Result<Rect<f64>, Problem> {
+/// A bbox filter in EPSG:31370: the envelope for the R-tree search and, when the bbox was given
+/// in another CRS, its outline (densified and transformed) for the exact test.
+#[derive(Debug, Clone)]
+pub struct BboxFilter {
+    pub envelope: Rect<f64>,
+    pub outline: Option<Polygon<f64>>,
+}
+
+impl BboxFilter {
+    /// Does a geometry (EPSG:31370) intersect the requested box?
+    pub fn matches(&self, g: &Geometry<f64>) -> bool {
+        use geo::Intersects;
+        match &self.outline {
+            Some(p) => p.intersects(g),
+            None => g.intersects(&self.envelope),
+        }
+    }
+}
+
+/// The outline of `r` with each edge cut into `n` segments, transformed.
+fn transformed_outline(
+    t: &Transformer,
+    r: Rect<f64>,
+    n: usize,
+) -> Result<Polygon<f64>, crate::error::CrsError> {
+    let (x0, y0, x1, y1) = (r.min().x, r.min().y, r.max().x, r.max().y);
+    let mut pts = Vec::with_capacity(4 * n + 1);
+    let corners = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)];
+    for i in 0..4 {
+        let (ax, ay) = corners[i];
+        let (bx, by) = corners[(i + 1) % 4];
+        for k in 0..n {
+            let f = k as f64 / n as f64;
+            let (x, y) = t.transform(ax + (bx - ax) * f, ay + (by - ay) * f)?;
+            pts.push(Coord { x, y });
+        }
+    }
+    if let Some(first) = pts.first().copied() {
+        pts.push(first);
+    }
+    Ok(Polygon::new(LineString::from(pts), vec![]))
+}
+
+/// Parse an OGC `bbox` (4 or 6 numbers) in `crs` and return it as a filter in EPSG:31370.
+fn parse_bbox(v: &str, crs: OgcCrs, engine: &CrsEngine) -> Result<BboxFilter, Problem> {
     let nums: Result<Vec<f64>, _> = v.split(',').map(|s| s.trim().parse::<f64>()).collect();
-    let nums = nums.map_err(|_| Problem::bad_param("bbox", format!("`{v}` is not a list of numbers")))?;
+    let nums =
+        nums.map_err(|_| Problem::bad_param("bbox", format!("`{v}` is not a list of numbers")))?;
     let (a, b, c, d) = match nums.as_slice() {
         [a, b, c, d] => (*a, *b, *c, *d),
         [a, b, _, c, d, _] => (*a, *b, *c, *d),
@@ -382,7 +422,11 @@ fn parse_bbox(
     if ![a, b, c, d].iter().all(|x| x.is_finite()) {
         return Err(Problem::bad_param("bbox", "coordinates must be finite"));
     }
-    let (minx, miny, maxx, maxy) = if crs.lat_lon { (b, a, d, c) } else { (a, b, c, d) };
+    let (minx, miny, maxx, maxy) = if crs.lat_lon {
+        (b, a, d, c)
+    } else {
+        (a, b, c, d)
+    };
     if minx > maxx || miny > maxy {
         return Err(Problem::bad_param(
             "bbox",
@@ -390,26 +434,45 @@ fn parse_bbox(
         ));
     }
     if crs.crs.is_geographic() && (minx < -180.0 || maxx > 180.0 || miny < -90.0 || maxy > 90.0) {
-        return Err(Problem::bad_param("bbox", "longitude/latitude out of range"));
+        return Err(Problem::bad_param(
+            "bbox",
+            "longitude/latitude out of range",
+        ));
     }
     let rect = Rect::new((minx, miny), (maxx, maxy));
     if crs.crs == Crs::Lambert72 {
-        return Ok(rect);
+        return Ok(BboxFilter {
+            envelope: rect,
+            outline: None,
+        });
     }
     // Clamp geographic boxes to a generous area around Belgium before projecting.
     let rect = if crs.crs.is_geographic() {
-        let (x0, y0, x1, y1) = (minx.max(-5.0), miny.max(45.0), maxx.min(15.0), maxy.min(56.0));
+        let (x0, y0, x1, y1) = (
+            minx.max(-5.0),
+            miny.max(45.0),
+            maxx.min(15.0),
+            maxy.min(56.0),
+        );
         if x0 > x1 || y0 > y1 {
-            return Ok(Rect::new((0.0, 0.0), (0.0, 0.0)));
+            return Ok(BboxFilter {
+                envelope: Rect::new((0.0, 0.0), (0.0, 0.0)),
+                outline: None,
+            });
         }
         Rect::new((x0, y0), (x1, y1))
     } else {
         rect
     };
-    engine
+    let t = engine
         .transformer(crs.crs, Crs::Lambert72)
-        .and_then(|t| t.transform_rect(rect))
-        .map_err(|e| Problem::bad_param("bbox", e))
+        .map_err(|e| Problem::bad_param("bbox", e))?;
+    let envelope = t
+        .transform_rect(rect)
+        .map_err(|e| Problem::bad_param("bbox", e))?;
+    // Boxes far outside the data (where the grid does not reach) keep the envelope only.
+    let outline = transformed_outline(&t, rect, 32).ok();
+    Ok(BboxFilter { envelope, outline })
 }
 
 fn round_to(v: f64, precision: i32) -> f64 {
@@ -465,15 +528,25 @@ impl GeometryWriter {
     pub fn geometry(&self, g: &Geometry<f64>) -> Value {
         match g {
             Geometry::Point(p) => json!({"type": "Point", "coordinates": self.coord(p.0)}),
-            Geometry::MultiPoint(mp) => json!({"type": "MultiPoint", "coordinates": mp.0.iter().map(|p| self.coord(p.0)).collect::<Vec<_>>()}),
+            Geometry::MultiPoint(mp) => {
+                json!({"type": "MultiPoint", "coordinates": mp.0.iter().map(|p| self.coord(p.0)).collect::<Vec<_>>()})
+            }
             Geometry::LineString(l) => json!({"type": "LineString", "coordinates": self.line(l)}),
-            Geometry::MultiLineString(ml) => json!({"type": "MultiLineString", "coordinates": ml.0.iter().map(|l| self.line(l)).collect::<Vec<_>>()}),
+            Geometry::MultiLineString(ml) => {
+                json!({"type": "MultiLineString", "coordinates": ml.0.iter().map(|l| self.line(l)).collect::<Vec<_>>()})
+            }
             Geometry::Polygon(p) => json!({"type": "Polygon", "coordinates": self.polygon(p)}),
-            Geometry::MultiPolygon(mp) => json!({"type": "MultiPolygon", "coordinates": mp.0.iter().map(|p| self.polygon(p)).collect::<Vec<_>>()}),
-            Geometry::Line(l) => self.geometry(&Geometry::LineString(LineString::from(vec![l.start, l.end]))),
+            Geometry::MultiPolygon(mp) => {
+                json!({"type": "MultiPolygon", "coordinates": mp.0.iter().map(|p| self.polygon(p)).collect::<Vec<_>>()})
+            }
+            Geometry::Line(l) => self.geometry(&Geometry::LineString(LineString::from(vec![
+                l.start, l.end,
+            ]))),
             Geometry::Rect(r) => self.geometry(&Geometry::Polygon(r.to_polygon())),
             Geometry::Triangle(t) => self.geometry(&Geometry::Polygon(t.to_polygon())),
-            Geometry::GeometryCollection(gc) => json!({"type": "GeometryCollection", "geometries": gc.0.iter().map(|g| self.geometry(g)).collect::<Vec<_>>()}),
+            Geometry::GeometryCollection(gc) => {
+                json!({"type": "GeometryCollection", "geometries": gc.0.iter().map(|g| self.geometry(g)).collect::<Vec<_>>()})
+            }
         }
     }
 
@@ -550,7 +623,9 @@ async fn items(
     let Some(idx) = ds.layer(layer) else {
         return Err(Problem::not_found(format!("no collection `{id}`")));
     };
-    const STANDARD: &[&str] = &["f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime"];
+    const STANDARD: &[&str] = &[
+        "f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime",
+    ];
     // Every other parameter must be a property of the layer (equality filter).
     let mut filters: Vec<(String, String)> = Vec::new();
     for (k, v) in &params {
@@ -599,11 +674,16 @@ async fn items(
         Some(v) => Some(parse_bbox(v, bbox_crs, &state.engine)?),
         None => None,
     };
-    let (total, page): (usize, Vec<&Feature>) = if filters.is_empty() {
-        idx.page(bbox, offset, limit)
+    let exact_bbox = bbox.as_ref().is_some_and(|b| b.outline.is_some());
+    let (total, page): (usize, Vec<&Feature>) = if filters.is_empty() && !exact_bbox {
+        idx.page(bbox.map(|b| b.envelope), offset, limit)
     } else {
-        let matching: Vec<&Feature> = match bbox {
-            Some(b) => idx.in_bbox(b),
+        let matching: Vec<&Feature> = match &bbox {
+            Some(b) => idx
+                .in_bbox(b.envelope)
+                .into_iter()
+                .filter(|f| b.matches(&f.geometry))
+                .collect::<Vec<_>>(),
             None => idx.features().iter().collect(),
         }
         .into_iter()
@@ -614,7 +694,10 @@ async fn items(
         })
         .collect();
         let total = matching.len();
-        (total, matching.into_iter().skip(offset).take(limit).collect())
+        (
+            total,
+            matching.into_iter().skip(offset).take(limit).collect(),
+        )
     };
     let writer = GeometryWriter::new(&state.engine, out_crs)?;
     let features: Vec<Value> = page
@@ -669,7 +752,10 @@ async fn item(
         .and_then(|i| i.get(fid_num))
         .ok_or_else(|| Problem::not_found(format!("no feature `{fid}` in {id}")))?;
     let writer = GeometryWriter::new(&state.engine, out_crs)?;
-    Ok(geojson_response(writer.feature(f, Some((&base, layer))), out_crs))
+    Ok(geojson_response(
+        writer.feature(f, Some((&base, layer))),
+        out_crs,
+    ))
 }
 
 fn parse_f64(param: &str, v: Option<&String>) -> Result<Option<f64>, Problem> {
@@ -717,7 +803,14 @@ async fn features_at(
                 },
             };
             // x/y are always easting/longitude, northing/latitude here.
-            (OgcCrs { lat_lon: false, ..crs }, x, y)
+            (
+                OgcCrs {
+                    lat_lon: false,
+                    ..crs
+                },
+                x,
+                y,
+            )
         }
         _ => {
             let missing = match (lon, lat, x, y) {
@@ -737,7 +830,12 @@ async fn features_at(
     let with_geometry = match params.get("geometry").map(|s| s.as_str()) {
         None | Some("false") => false,
         Some("true") => true,
-        Some(other) => return Err(Problem::bad_param("geometry", format!("`{other}` is not true or false"))),
+        Some(other) => {
+            return Err(Problem::bad_param(
+                "geometry",
+                format!("`{other}` is not true or false"),
+            ))
+        }
     };
     let (x72, y72) = if crs.crs == Crs::Lambert72 {
         (px, py)
