@@ -81,8 +81,7 @@ pub(crate) static MUNICIPALITIES: [MunInfo; 19] = [
         area_km2: 32.61,
         seeds: &[
             (148_900.0, 170_600.0),
-            (149_500.0, 169_000.0),
-            (149_900.0, 167_900.0),
+            (148_450.0, 172_800.0),
             (148_800.0, 174_700.0),
             (151_000.0, 176_600.0),
             (153_400.0, 175_400.0),
@@ -313,7 +312,12 @@ fn assign_labels() -> Vec<u8> {
                     }
                 }
                 labels[k] = best.1 as u8;
-                counts[best.1] += 1.0;
+            }
+        }
+        paint_louise(&mut labels, &inside);
+        for (k, &l) in labels.iter().enumerate() {
+            if inside[k] {
+                counts[l as usize] += 1.0;
             }
         }
         let mut worst = 0.0f64;
@@ -335,6 +339,24 @@ fn assign_labels() -> Vec<u8> {
         }
     }
     labels
+}
+
+/// The City of Brussels reaches the Bois de la Cambre through a narrow strip along the Avenue
+/// Louise, which splits Ixelles in two: paint it (one cell wide) from the Porte Louise.
+fn paint_louise(labels: &mut [u8], inside: &[bool]) {
+    let Some(bxl) = MUNICIPALITIES.iter().position(|m| m.nis == 21004) else {
+        return;
+    };
+    let (a, b) = (c(149_250.0, 169_550.0), c(150_350.0, 167_100.0));
+    for t in 0..=40 {
+        let p = a + (b - a) * (t as f64 / 40.0);
+        let i = ((p.x - X0) / CELL).floor() as usize;
+        let j = ((p.y - Y0) / CELL).floor() as usize;
+        let k = j * NX + i;
+        if inside[k] {
+            labels[k] = bxl as u8;
+        }
+    }
 }
 
 /// Merge every connected component of a label but the largest and those of 1 km² or more (for

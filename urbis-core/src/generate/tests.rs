@@ -647,6 +647,27 @@ fn stats() {
         .filter(|f| !f.attributes["BOXNUMBER"].is_null())
         .count();
     eprintln!("boxes {boxes}");
+    let mut by_name: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+    for f in a {
+        by_name
+            .entry((text(f, "MUNNISCODE"), text(f, "STRNAMEFRE")))
+            .or_default()
+            .insert(text(f, "STREET_ID"));
+    }
+    let dup = by_name.values().filter(|v| v.len() > 1).count();
+    let numbered = by_name
+        .keys()
+        .filter(|(_, n)| n.ends_with(|c: char| c.is_ascii_digit()))
+        .count();
+    let same = g
+        .features(Layer::Streets)
+        .iter()
+        .filter(|s| text(s, "STRNAMEFRE") == text(s, "STRNAMEDUT"))
+        .count();
+    eprintln!(
+        "street names per municipality {}, duplicated {dup}, numbered {numbered}, identical FR/NL axes {same}",
+        by_name.len()
+    );
     eprintln!(
         "buildings {:?}",
         count_by(g.features(Layer::Buildings), "TYPE")
@@ -661,6 +682,17 @@ fn stats() {
     }
     for f in g.features(Layer::Municipalities) {
         eprintln!("{} {}", f.attributes["NAMEFRE"], f.attributes["AREA"]);
+    }
+    if let Ok(out) = std::env::var("GEN_OUT") {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let t = std::time::Instant::now();
+        rt.block_on(write_gpkg(&g, std::path::Path::new(&out)))
+            .expect("write");
+        let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+        eprintln!("wrote {out}: {size} bytes in {:?}", t.elapsed());
     }
 }
 
@@ -700,8 +732,9 @@ fn dump_svg() {
         );
     };
     let colours = [
-        "#fbb4ae", "#b3cde3", "#ccebc5", "#decbe4", "#fed9a6", "#ffffcc", "#e5d8bd", "#fddaec",
-        "#f2f2f2",
+        "#e6194b", "#3cb44b", "#ffe119", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6",
+        "#bcf60c", "#fabebe", "#008080", "#e6beff", "#9a6324", "#fffac8", "#800000", "#aaffc3",
+        "#808000", "#ffd8b1", "#a9a9a9",
     ];
     for (i, f) in g.features(Layer::Municipalities).iter().enumerate() {
         if let Geometry::MultiPolygon(mp) = &f.geometry {
@@ -768,4 +801,69 @@ fn dump_svg() {
     }
     s.push_str("</svg>");
     std::fs::write(&path, s).expect("write svg");
+}
+
+/// The invariants on a large sample (slow in debug builds: run explicitly with
+/// `GEN_SCALE=1 cargo test -p urbis-core --lib generate::tests::invariants_at_scale -- --ignored`).
+#[test]
+#[ignore]
+fn invariants_at_scale() {
+    let scale: f64 = std::env::var("GEN_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.2);
+    let g = generate(&GenerateOptions { scale, seed: 3 });
+    let munis: BTreeMap<&str, &MultiPolygon> = g
+        .features(Layer::Municipalities)
+        .iter()
+        .map(|f| (text(f, "INSPIRE_ID"), multipolygon(f)))
+        .collect();
+    let buildings: BTreeMap<&str, &Feature> = g
+        .features(Layer::Buildings)
+        .iter()
+        .map(|b| (text(b, "INSPIRE_ID"), b))
+        .collect();
+    for a in g.features(Layer::Addresses) {
+        assert!(
+            munis[text(a, "MUNNISCODE")].contains(&point(a)),
+            "address {}",
+            a.id
+        );
+        assert!(
+            multipolygon(buildings[text(a, "BU_ID")]).contains(&point(a)),
+            "address {}",
+            a.id
+        );
+    }
+    let parcels: BTreeMap<&str, &Feature> = g
+        .features(Layer::Parcels)
+        .iter()
+        .map(|p| (text(p, "CAPAKEY"), p))
+        .collect();
+    assert_eq!(parcels.len(), g.features(Layer::Parcels).len());
+    for b in g.features(Layer::Buildings) {
+        assert!(
+            multipolygon(parcels[text(b, "CAPAKEY")]).contains(multipolygon(b)),
+            "building {}",
+            b.id
+        );
+    }
+    for (layer, features) in &g.layers {
+        for f in features {
+            assert!(
+                f.geometry.is_valid(),
+                "{layer} {}: {:?}",
+                f.id,
+                f.geometry.check_validation()
+            );
+        }
+    }
+    let mut by_name: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+    for a in g.features(Layer::Addresses) {
+        by_name
+            .entry((text(a, "MUNNISCODE"), text(a, "STRNAMEFRE")))
+            .or_default()
+            .insert(text(a, "STREET_ID"));
+    }
+    assert!(by_name.values().all(|v| v.len() == 1));
 }
