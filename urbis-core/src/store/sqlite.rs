@@ -18,6 +18,9 @@ use crate::model::{Attributes, Feature, Layer};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// Rows per multi-row INSERT (5 parameters each, well under SQLite's 32,766 limit).
+const ROWS_PER_INSERT: usize = 1_000;
+
 /// SQLite feature store (WAL mode: one writer, many readers, also across processes).
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
@@ -161,22 +164,26 @@ impl FeatureStore for SqliteStore {
             if status.as_deref() != Some("building") {
                 return Err(StoreError::NotBuilding(generation));
             }
-            let mut buf = Vec::with_capacity(256);
-            for f in features {
-                buf.clear();
-                wkb::write_wkb(&f.geometry, &mut buf);
-                let attrs = serde_json::to_string(&f.attributes)
-                    .map_err(|e| StoreError::Other(format!("cannot encode attributes: {e}")))?;
-                sqlx::query(
-                    "INSERT INTO features (generation, layer, fid, geom, attrs) VALUES (?, ?, ?, ?, ?)",
-                )
-                .bind(generation)
-                .bind(layer.id())
-                .bind(f.id)
-                .bind(&buf[..])
-                .bind(attrs)
-                .execute(&mut *tx)
-                .await?;
+            // Multi-row INSERTs: one round trip to SQLite's worker thread per chunk, not per row.
+            for chunk in features.chunks(ROWS_PER_INSERT) {
+                let mut rows = Vec::with_capacity(chunk.len());
+                for f in chunk {
+                    let attrs = serde_json::to_string(&f.attributes).map_err(|e| {
+                        StoreError::Other(format!("cannot encode attributes: {e}"))
+                    })?;
+                    rows.push((f.id, wkb::to_wkb(&f.geometry), attrs));
+                }
+                let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                    "INSERT INTO features (generation, layer, fid, geom, attrs) ",
+                );
+                qb.push_values(rows, |mut b, (id, geom, attrs)| {
+                    b.push_bind(generation)
+                        .push_bind(layer.id())
+                        .push_bind(id)
+                        .push_bind(geom)
+                        .push_bind(attrs);
+                });
+                qb.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(())
