@@ -675,7 +675,9 @@ fn trace(
         exteriors.into_iter().map(|e| (e, Vec::new())).collect();
     for hole in holes {
         // A hole's vertex is strictly inside exactly one exterior (there are no pinches).
-        let p = hole[0];
+        let Some(&p) = hole.first() else {
+            continue;
+        };
         let owner = polys
             .iter()
             .position(|(e, _)| ring_contains(e, p))
