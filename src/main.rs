@@ -45,8 +45,8 @@ enum Command {
     },
     /// Write a deterministic synthetic Brussels-like dataset as an UrbIS M8 GeoPackage.
     Generate {
-        /// 1.0 ≈ the whole Region (≈230k addresses); the bundled sample uses 0.01.
-        #[arg(long, default_value_t = 0.01)]
+        /// 1.0 ≈ the whole Region (≈230k addresses); the bundled sample uses the default.
+        #[arg(long, default_value_t = urbis_core::generate::DEMO_SCALE)]
         scale: f64,
         #[arg(long, default_value_t = 1)]
         seed: u64,

@@ -79,7 +79,7 @@ use rng::Rng;
 /// The scale of the bundled demo sample: ≈ 2,700 addresses (≈ 500 of them box sub-addresses),
 /// 2,300 buildings, 2,000 parcels and 230 street axes around the Grand-Place, plus the 19
 /// municipalities; a GeoPackage of ≈ 2.7 MB.
-pub const DEMO_SCALE: f64 = 0.01;
+pub const DEMO_SCALE: f64 = 0.007;
 
 /// Options of [`generate`].
 #[derive(Debug, Clone)]
