@@ -484,9 +484,9 @@ async fn forward(
     autocomplete: bool,
 ) -> Result<Response, Problem> {
     check_known(&params, FORWARD_PARAMS)?;
-    let (qname, qv) = match params.get("q") {
-        Some(v) => ("q", Some(v)),
-        None => ("text", params.get("text")),
+    let (qname, qv) = match (params.get("q"), params.get("text")) {
+        (None, Some(v)) => ("text", Some(v)),
+        (v, _) => ("q", v),
     };
     let q = parse_query(qname, qv)?;
     let lang = parse_lang("lang", params.get("lang"))?;

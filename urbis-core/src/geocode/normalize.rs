@@ -152,29 +152,48 @@ pub fn split_compound(w: &str) -> Option<(&str, &'static str)> {
     None
 }
 
-/// Split a compound whose street-type suffix has a typo (`wetstraaat`, `wetsraat`,
-/// `kunstlan`): the suffix within one edit of a full suffix word (5 letters or more, or `laan`).
-pub fn split_compound_fuzzy(w: &str) -> Option<(&str, &'static str)> {
-    if !w.is_ascii() {
-        return None;
+/// Ways to split a compound whose street-type suffix has a typo (`wetstraaat`, `wetsraat`,
+/// `gerechtspleiin`, `kortrijksrt`): each (stem, canonical suffix, edits), fewest edits first.
+/// The caller keeps the first whose stem it knows.
+pub fn split_compound_fuzzy(w: &str) -> Vec<(String, &'static str, usize)> {
+    const FULL: &[(&str, &str)] = &[
+        ("steenweg", "steenweg"),
+        ("galerij", "galerij"),
+        ("doorgang", "doorgang"),
+        ("straat", "straat"),
+        ("plaats", "plaats"),
+        ("plein", "place"),
+        ("dreef", "dreef"),
+        ("markt", "markt"),
+        ("kaai", "kaai"),
+        ("laan", "laan"),
+    ];
+    const ABBR: &[(&str, &str)] = &[("str", "straat"), ("stwg", "steenweg")];
+    let mut out = Vec::new();
+    if !w.is_ascii() || !w.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return out;
     }
-    for (suffix, canon) in NL_SUFFIXES {
-        if suffix != canon || suffix.len() < 4 {
-            continue;
-        }
+    let mut try_suffix = |suffix: &str, canon: &'static str, min_stem: usize| {
         for cut in suffix.len().saturating_sub(1)..=suffix.len() + 1 {
-            if cut + 3 > w.len() || cut < 3 {
+            if cut < 2 || cut + min_stem > w.len() {
                 continue;
             }
             let (stem, tail) = w.split_at(w.len() - cut);
-            if edit_distance(tail.as_bytes(), suffix.as_bytes(), 1).is_some()
-                && stem.bytes().all(|b| b.is_ascii_alphabetic())
-            {
-                return Some((stem, canon));
+            if let Some(d) = edit_distance(tail.as_bytes(), suffix.as_bytes(), 1) {
+                if d > 0 {
+                    out.push((stem.to_string(), canon, d));
+                }
             }
         }
+    };
+    for (suffix, canon) in FULL {
+        try_suffix(suffix, canon, 3);
     }
-    None
+    for (suffix, canon) in ABBR {
+        try_suffix(suffix, canon, 4);
+    }
+    out.sort_by(|a, b| a.2.cmp(&b.2).then(b.0.len().cmp(&a.0.len())));
+    out
 }
 
 /// Canonical word tokens of a name (street or municipality): folded, abbreviations expanded,
@@ -196,7 +215,8 @@ pub fn push_word(w: &str, out: &mut Vec<String>) {
         return;
     }
     if let Some((stem, suffix)) = split_compound(w) {
-        out.push(stem.to_string());
+        // "arenbergstraat" → "aren" "berg" "straat", as "Arenberg straat" gives.
+        push_word(stem, out);
         out.push(suffix.to_string());
         return;
     }
@@ -280,11 +300,12 @@ pub fn edit_distance(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
     (d <= max).then_some(d)
 }
 
-/// Typos tolerated in a token of this length: none up to 3 letters, 1 up to 7, 2 beyond.
+/// Typos tolerated in a token of this length: none up to 2 letters, 1 up to 7, 2 beyond
+/// (one-typo matches of 3-letter words score lower, see `search`).
 pub fn max_typos(len: usize) -> usize {
     match len {
-        0..=3 => 0,
-        4..=7 => 1,
+        0..=2 => 0,
+        3..=7 => 1,
         _ => 2,
     }
 }
@@ -370,7 +391,8 @@ mod tests {
         assert_eq!(edit_distance(b"louise", b"luise", 2), Some(1));
         assert_eq!(edit_distance(b"anspach", b"anspakh", 1), Some(1));
         assert_eq!(edit_distance(b"wet", b"loi", 1), None);
-        assert_eq!(max_typos(3), 0);
+        assert_eq!(max_typos(2), 0);
+        assert_eq!(max_typos(3), 1);
         assert_eq!(max_typos(6), 1);
         assert_eq!(max_typos(9), 2);
     }

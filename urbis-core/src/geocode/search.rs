@@ -237,8 +237,24 @@ impl GeocodeIndex {
                 if done {
                     continue;
                 }
-                if let Some((stem, suffix)) = super::normalize::split_compound_fuzzy(&t) {
-                    out.push((stem.to_string(), false));
+                // A typo in the street-type suffix: split where the stem is a known word, else
+                // where it is within a typo of one.
+                let splits = super::normalize::split_compound_fuzzy(&t);
+                let known = splits
+                    .iter()
+                    .find(|(stem, _, _)| self.exact(stem).is_some())
+                    .or_else(|| {
+                        let mut fz = Vec::new();
+                        splits.iter().find(|(stem, _, _)| {
+                            fz.clear();
+                            self.fuzzy(stem, &mut fz);
+                            !fz.is_empty()
+                        })
+                    });
+                if let Some((stem, suffix, _)) = known {
+                    let mut v = Vec::new();
+                    push_word(stem, &mut v);
+                    out.extend(v.into_iter().map(|t| (t, false)));
                     out.push((suffix.to_string(), false));
                     continue;
                 }
@@ -260,7 +276,8 @@ impl GeocodeIndex {
             self.fuzzy(&t, &mut fz);
             for (id, d) in &fz {
                 if *d > 0 {
-                    matches.push((*id, if *d == 1 { 0.85 } else { 0.7 }));
+                    let short = t.len() <= 3 || self.token(*id).len() <= 3;
+                    matches.push((*id, if *d == 1 && !short { 0.85 } else { 0.7 }));
                 }
             }
             if prefix {
@@ -880,6 +897,9 @@ impl GeocodeIndex {
     }
 }
 
+/// What makes two hits the same result: address, street, municipality, interpolated number.
+type HitKey = (Option<u32>, Option<u32>, Option<u16>, Option<String>);
+
 /// Sort by rank, drop duplicates (same address / street / municipality point), keep `limit`.
 fn finish(mut hits: Vec<Hit>, limit: usize) -> Vec<Hit> {
     hits.sort_by(|a, b| {
@@ -888,7 +908,7 @@ fn finish(mut hits: Vec<Hit>, limit: usize) -> Vec<Hit> {
             .then(a.address.cmp(&b.address))
             .then(a.street.cmp(&b.street))
     });
-    let mut seen: Vec<(Option<u32>, Option<u32>, Option<u16>, Option<String>)> = Vec::new();
+    let mut seen: Vec<HitKey> = Vec::new();
     let mut out = Vec::new();
     for h in hits {
         let key = (
