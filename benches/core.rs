@@ -37,16 +37,27 @@ fn region_store(rt: &tokio::runtime::Runtime) -> PathBuf {
     let store_path = store_dir.join("urbis.sqlite");
     rt.block_on(async {
         if !gpkg.exists() {
-            eprintln!("generating Region-scale data (scale 1.0) into {}", gpkg.display());
-            let g = generate(&GenerateOptions { scale: 1.0, seed: 1 });
+            eprintln!(
+                "generating Region-scale data (scale 1.0) into {}",
+                gpkg.display()
+            );
+            let g = generate(&GenerateOptions {
+                scale: 1.0,
+                seed: 1,
+            });
             write_gpkg(&g, &gpkg).await.expect("write region gpkg");
         }
         let store = SqliteStore::open(&store_path).await.expect("store");
         if store.live_generation().await.expect("live").is_none() {
             eprintln!("importing {} into {}", gpkg.display(), store_path.display());
-            import_path(&store, &gpkg, &ImportOptions::default(), &mut |_| {})
-                .await
-                .expect("import region");
+            import_path(
+                Arc::new(store.clone()),
+                &gpkg,
+                &ImportOptions::default(),
+                &mut |_| {},
+            )
+            .await
+            .expect("import region");
         }
     });
     store_path
@@ -100,7 +111,9 @@ fn queries(c: &mut Criterion) {
     g.bench_function("bbox_200m_buildings", |b| {
         b.iter(|| {
             let (x, y) = next();
-            buildings.in_bbox(Rect::new((x, y), (x + 200.0, y + 200.0))).len()
+            buildings
+                .in_bbox(Rect::new((x, y), (x + 200.0, y + 200.0)))
+                .len()
         })
     });
     g.bench_function("nearest_5_addresses", |b| {
@@ -141,9 +154,14 @@ fn import_centre(c: &mut Criterion) {
                     let store = SqliteStore::open(&dir.path().join("urbis.sqlite"))
                         .await
                         .expect("store");
-                    import_path(&store, &src, &ImportOptions::default(), &mut |_| {})
-                        .await
-                        .expect("import")
+                    import_path(
+                        Arc::new(store.clone()),
+                        &src,
+                        &ImportOptions::default(),
+                        &mut |_| {},
+                    )
+                    .await
+                    .expect("import")
                 });
                 dir
             },

@@ -74,9 +74,14 @@ fn centre(rt: &tokio::runtime::Runtime) -> Option<Dataset> {
             .await
             .expect("store");
         if store.live_generation().await.expect("live").is_none() {
-            import_path(&store, &src, &ImportOptions::default(), &mut |_| {})
-                .await
-                .expect("import centre");
+            import_path(
+                Arc::new(store.clone()),
+                &src,
+                &ImportOptions::default(),
+                &mut |_| {},
+            )
+            .await
+            .expect("import centre");
         }
         Dataset::load(Arc::new(store)).await.expect("load")
     }))

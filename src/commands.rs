@@ -96,8 +96,14 @@ async fn download(url: &str) -> Result<(tempfile::TempDir, PathBuf)> {
     if !resp.status().is_success() {
         bail!("{url}: HTTP {}", resp.status());
     }
-    if resp.content_length().is_some_and(|n| n > MAX_DOWNLOAD_BYTES) {
-        bail!("{url}: larger than the {} GiB limit", MAX_DOWNLOAD_BYTES >> 30);
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_DOWNLOAD_BYTES)
+    {
+        bail!(
+            "{url}: larger than the {} GiB limit",
+            MAX_DOWNLOAD_BYTES >> 30
+        );
     }
     let bar = ProgressBar::new(resp.content_length().unwrap_or(0));
     bar.set_style(bar_style());
@@ -106,10 +112,17 @@ async fn download(url: &str) -> Result<(tempfile::TempDir, PathBuf)> {
         .await
         .with_context(|| format!("cannot write {}", path.display()))?;
     let mut total = 0u64;
-    while let Some(chunk) = resp.chunk().await.with_context(|| format!("{url}: download failed"))? {
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .with_context(|| format!("{url}: download failed"))?
+    {
         total += chunk.len() as u64;
         if total > MAX_DOWNLOAD_BYTES {
-            bail!("{url}: larger than the {} GiB limit", MAX_DOWNLOAD_BYTES >> 30);
+            bail!(
+                "{url}: larger than the {} GiB limit",
+                MAX_DOWNLOAD_BYTES >> 30
+            );
         }
         tokio::io::AsyncWriteExt::write_all(&mut file, &chunk).await?;
         bar.set_position(total);
@@ -156,22 +169,15 @@ pub async fn import(cfg: &Config, source: &str, as_json: bool) -> Result<()> {
             bar.set_length(total.unwrap_or(0));
         }
         Progress::Read { records, .. } => bar.set_position(records),
-        Progress::Written {
-            layer,
-            features,
-            total,
-        } => {
-            if bar.length() != Some(total) {
-                bar.set_prefix(format!("store {layer}"));
-                bar.set_length(total);
-            }
-            bar.set_position(features);
-        }
         Progress::LayerDone { layer, features } => {
             bar.println(format!("{layer:>16}: {features} features"));
         }
+        Progress::Finishing => {
+            bar.reset();
+            bar.set_prefix("storing");
+        }
     };
-    let summary = import_path(&store, &path, &opts, &mut on_progress)
+    let summary = import_path(Arc::new(store), &path, &opts, &mut on_progress)
         .await
         .with_context(|| format!("import of {source} failed; the previous data is still live"))?;
     bar.finish_and_clear();
@@ -183,7 +189,10 @@ pub async fn import(cfg: &Config, source: &str, as_json: bool) -> Result<()> {
         "imported {source} as generation {} in {:.1?} (sha256 {})",
         summary.generation, summary.duration, summary.checksum
     );
-    println!("{:<16} {:>9} {:>9} {:>9} {:>9}  source", "layer", "read", "imported", "repaired", "skipped");
+    println!(
+        "{:<16} {:>9} {:>9} {:>9} {:>9}  source",
+        "layer", "read", "imported", "repaired", "skipped"
+    );
     for (layer, s) in &summary.layers {
         println!(
             "{:<16} {:>9} {:>9} {:>9} {:>9}  {}",
@@ -265,11 +274,11 @@ pub async fn query(cfg: &Config, q: QueryCommand) -> Result<()> {
     let engine = crs_engine(cfg)?;
     let ds = load_dataset(cfg).await?;
     let to_l72 = |crs: OgcCrs, x: f64, y: f64| -> Result<(f64, f64)> {
-        Ok(engine.transformer(crs.crs, Crs::Lambert72)?.transform(x, y)?)
+        Ok(engine
+            .transformer(crs.crs, Crs::Lambert72)?
+            .transform(x, y)?)
     };
-    let output = |crs: OgcCrs, features: Vec<Value>| {
-        json!({"type": "FeatureCollection", "crs_uri": crs.uri(), "features": features})
-    };
+    let output = |crs: OgcCrs, features: Vec<Value>| json!({"type": "FeatureCollection", "crs_uri": crs.uri(), "features": features});
     let result = match q {
         QueryCommand::Bbox {
             layer,
@@ -299,7 +308,13 @@ pub async fn query(cfg: &Config, q: QueryCommand) -> Result<()> {
             out["numberMatched"] = json!(total);
             out
         }
-        QueryCommand::Nearest { layer, x, y, crs, k } => {
+        QueryCommand::Nearest {
+            layer,
+            x,
+            y,
+            crs,
+            k,
+        } => {
             let layer = parse_layer(&layer)?;
             let crs = parse_crs(&crs)?;
             let (px, py) = to_l72(crs, x, y)?;
@@ -367,7 +382,9 @@ pub async fn geocode(
     use urbis_core::geocode::{GeocodeIndex, Lang, SearchOptions};
     let engine = crs_engine(cfg)?;
     let lang = match lang {
-        Some(l) => Some(Lang::parse(l).with_context(|| format!("--lang `{l}`: expected fr or nl"))?),
+        Some(l) => {
+            Some(Lang::parse(l).with_context(|| format!("--lang `{l}`: expected fr or nl"))?)
+        }
         None => None,
     };
     let ds = load_dataset(cfg).await?;
@@ -375,19 +392,43 @@ pub async fn geocode(
     let limit = limit.clamp(1, urbis_core::geocode::search::MAX_LIMIT);
     let (hits, q) = match (query, point) {
         (Some(q), _) => {
-            if q.trim().is_empty() || q.chars().count() > urbis_core::geocode::search::MAX_QUERY_CHARS {
-                bail!("the query must be 1 to {} characters", urbis_core::geocode::search::MAX_QUERY_CHARS);
+            if q.trim().is_empty()
+                || q.chars().count() > urbis_core::geocode::search::MAX_QUERY_CHARS
+            {
+                bail!(
+                    "the query must be 1 to {} characters",
+                    urbis_core::geocode::search::MAX_QUERY_CHARS
+                );
             }
-            (ix.search(q, &SearchOptions { limit, ..Default::default() }), json!({"text": q}))
+            (
+                ix.search(
+                    q,
+                    &SearchOptions {
+                        limit,
+                        ..Default::default()
+                    },
+                ),
+                json!({"text": q}),
+            )
         }
         (None, Some((lon, lat))) => {
-            let (x, y) = engine.transformer(Crs::Wgs84, Crs::Lambert72)?.transform(lon, lat)?;
+            let (x, y) = engine
+                .transformer(Crs::Wgs84, Crs::Lambert72)?
+                .transform(lon, lat)?;
             (ix.reverse(x, y, limit, 250.0), json!({"point": [lon, lat]}))
         }
         (None, None) => bail!("nothing to geocode"),
     };
-    let out = urbis_core::geocode::http::feature_collection(&ix, false, &hits, q, lang, Crs::Wgs84, &engine)
-        .map_err(|p| anyhow::anyhow!(p.detail))?;
+    let out = urbis_core::geocode::http::feature_collection(
+        &ix,
+        false,
+        &hits,
+        q,
+        lang,
+        Crs::Wgs84,
+        &engine,
+    )
+    .map_err(|p| anyhow::anyhow!(p.detail))?;
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(())
 }

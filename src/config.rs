@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub server: ServerConfig,
@@ -62,16 +62,6 @@ impl Default for DataConfig {
             dir: PathBuf::from("var"),
             sample: Some(PathBuf::from("data/urbis-sample.gpkg")),
             reload_interval_secs: 5,
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            server: ServerConfig::default(),
-            data: DataConfig::default(),
-            crs: CrsConfig::default(),
         }
     }
 }
@@ -139,10 +129,9 @@ mod tests {
 
     #[test]
     fn file_then_env() {
-        let mut cfg: Config = toml::from_str(
-            "[server]\nlisten = \"0.0.0.0:9000\"\n[data]\ndir = \"/srv/urbis\"\n",
-        )
-        .expect("parse");
+        let mut cfg: Config =
+            toml::from_str("[server]\nlisten = \"0.0.0.0:9000\"\n[data]\ndir = \"/srv/urbis\"\n")
+                .expect("parse");
         assert_eq!(cfg.server.listen, "0.0.0.0:9000");
         assert_eq!(cfg.store_path(), PathBuf::from("/srv/urbis/urbis.sqlite"));
         cfg.apply_env(|k| match k {

@@ -11,7 +11,11 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser, Debug)]
-#[command(name = "urbis", version, about = "Map and open-data server for the Brussels-Capital Region (UrbIS)")]
+#[command(
+    name = "urbis",
+    version,
+    about = "Map and open-data server for the Brussels-Capital Region (UrbIS)"
+)]
 struct Cli {
     /// Configuration file (default: ./urbis.toml if present).
     #[arg(long, global = true, env = "URBIS_CONFIG")]
@@ -92,7 +96,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

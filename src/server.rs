@@ -38,7 +38,9 @@ fn prometheus() -> Result<PrometheusHandle> {
     PrometheusBuilder::new()
         .set_buckets_for_metric(
             Matcher::Full("http_request_duration_seconds".into()),
-            &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0],
+            &[
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+            ],
         )
         .context("metrics buckets")?
         .install_recorder()
@@ -92,7 +94,12 @@ async fn health(State(state): State<AppState>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 async fn metrics_handler(State(state): State<AppState>) -> Response {
@@ -193,8 +200,13 @@ pub async fn serve(cfg: Config) -> Result<()> {
                     engine: engine.clone(),
                     ..Default::default()
                 };
-                let summary =
-                    urbis_core::import::import_path(&store, sample, &opts, &mut |_| {}).await?;
+                let summary = urbis_core::import::import_path(
+                    Arc::new(store.clone()),
+                    sample,
+                    &opts,
+                    &mut |_| {},
+                )
+                .await?;
                 tracing::info!(
                     "sample imported: {} in {:.2?}",
                     summary

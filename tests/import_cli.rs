@@ -33,9 +33,19 @@ fn official_distribution_zip_layout() {
     zw.finish().expect("finish zip");
 
     let zipped = import(&dir.path().join("b"), &zip_path);
-    for layer in ["addresses", "buildings", "parcels", "streets", "municipalities"] {
+    for layer in [
+        "addresses",
+        "buildings",
+        "parcels",
+        "streets",
+        "municipalities",
+    ] {
         assert!(imported(&direct, layer) > 0, "{layer}");
-        assert_eq!(imported(&zipped, layer), imported(&direct, layer), "{layer}");
+        assert_eq!(
+            imported(&zipped, layer),
+            imported(&direct, layer),
+            "{layer}"
+        );
     }
 }
 
@@ -61,7 +71,10 @@ fn geojson_in_wgs84_is_transformed_to_lambert72() {
     // Lambert 72 of the Grand-Place: about (148,900, 170,800).
     let x = at["point_31370"][0].as_f64().expect("x");
     let y = at["point_31370"][1].as_f64().expect("y");
-    assert!((148_500.0..149_500.0).contains(&x) && (170_400.0..171_200.0).contains(&y), "{x} {y}");
+    assert!(
+        (148_500.0..149_500.0).contains(&x) && (170_400.0..171_200.0).contains(&y),
+        "{x} {y}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,10 +109,17 @@ async fn import_from_an_http_url() {
     })
     .await
     .expect("join");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(imported(&summary, "addresses") > 100);
-    assert!(summary["source"].as_str().expect("source").starts_with("http://127.0.0.1"));
+    assert!(summary["source"]
+        .as_str()
+        .expect("source")
+        .starts_with("http://127.0.0.1"));
 }
 
 #[test]
@@ -107,8 +127,14 @@ fn bad_sources_are_named_in_the_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     for (name, content) in [
         ("notes.txt", &b"hello"[..]),
-        ("broken.geojson", &b"{\"type\": \"FeatureCollection\", \"features\": [ {"[..]),
-        ("empty.zip", &b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"[..]),
+        (
+            "broken.geojson",
+            &b"{\"type\": \"FeatureCollection\", \"features\": [ {"[..],
+        ),
+        (
+            "empty.zip",
+            &b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0"[..],
+        ),
     ] {
         let p = dir.path().join(name);
         std::fs::write(&p, content).expect("write");

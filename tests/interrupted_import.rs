@@ -17,7 +17,9 @@ async fn killed_import_keeps_previous_generation() {
     generate(&big, 0.25);
     let first = import(dir.path(), &small);
     let first_gen = first["generation"].as_i64().expect("generation");
-    let first_addresses = first["layers"]["addresses"]["imported"].as_u64().expect("n");
+    let first_addresses = first["layers"]["addresses"]["imported"]
+        .as_u64()
+        .expect("n");
 
     // Start the big import and kill it as soon as it has written features.
     let mut child = Command::new(urbis_bin())
@@ -35,7 +37,10 @@ async fn killed_import_keeps_previous_generation() {
         .expect("open store");
     let deadline = Instant::now() + Duration::from_secs(300);
     let building_gen = loop {
-        assert!(Instant::now() < deadline, "the import never started writing");
+        assert!(
+            Instant::now() < deadline,
+            "the import never started writing"
+        );
         assert!(
             child.try_wait().expect("wait").is_none(),
             "the import finished before it could be killed: make the data bigger"
@@ -58,7 +63,11 @@ async fn killed_import_keeps_previous_generation() {
     child.wait().expect("reap");
 
     // The previous generation is still the live one, whole.
-    let live = store.live_generation().await.expect("live").expect("a live generation");
+    let live = store
+        .live_generation()
+        .await
+        .expect("live")
+        .expect("a live generation");
     assert_eq!(live.id, first_gen);
     assert_ne!(building_gen, first_gen);
 
@@ -69,14 +78,20 @@ async fn killed_import_keeps_previous_generation() {
     assert_eq!(health["generation"]["id"], first_gen);
     assert_eq!(health["layers"]["addresses"], first_addresses);
     let log = store.generations(10).await.expect("log");
-    let killed = log.iter().find(|g| g.id == building_gen).expect("killed generation logged");
+    let killed = log
+        .iter()
+        .find(|g| g.id == building_gen)
+        .expect("killed generation logged");
     assert_eq!(killed.status, GenerationStatus::Failed);
     let leftover: i64 = sqlx::query_scalar("SELECT count(*) FROM features WHERE generation = ?")
         .bind(building_gen)
         .fetch_one(store.pool())
         .await
         .expect("count");
-    assert_eq!(leftover, 0, "the interrupted generation's rows were not cleaned up");
+    assert_eq!(
+        leftover, 0,
+        "the interrupted generation's rows were not cleaned up"
+    );
     drop(server);
 
     // A failed import (not a gpkg) is reported with the file name and changes nothing.

@@ -9,7 +9,13 @@ async fn server_with_sample() -> (tempfile::TempDir, Server) {
     let gpkg = dir.path().join("sample.gpkg");
     generate(&gpkg, 0.01);
     let summary = import(dir.path(), &gpkg);
-    for layer in ["addresses", "buildings", "parcels", "streets", "municipalities"] {
+    for layer in [
+        "addresses",
+        "buildings",
+        "parcels",
+        "streets",
+        "municipalities",
+    ] {
         assert!(
             summary["layers"][layer]["imported"].as_u64().unwrap_or(0) > 0,
             "no {layer} imported: {summary}"
@@ -32,12 +38,19 @@ async fn landing_conformance_collections_items() {
         .iter()
         .map(|l| l["rel"].as_str().expect("rel"))
         .collect();
-    assert!(rels.contains(&"conformance") && rels.contains(&"data"), "{rels:?}");
+    assert!(
+        rels.contains(&"conformance") && rels.contains(&"data"),
+        "{rels:?}"
+    );
 
     let (_, _, conf) = server.get_json("/ogc/conformance").await;
     let classes = conf["conformsTo"].as_array().expect("conformsTo");
-    assert!(classes.iter().any(|c| c == "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
-    assert!(classes.iter().any(|c| c == "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"));
+    assert!(classes
+        .iter()
+        .any(|c| c == "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"));
+    assert!(classes
+        .iter()
+        .any(|c| c == "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"));
 
     let (_, _, cols) = server.get_json("/ogc/collections").await;
     let ids: Vec<&str> = cols["collections"]
@@ -46,16 +59,30 @@ async fn landing_conformance_collections_items() {
         .iter()
         .map(|c| c["id"].as_str().expect("id"))
         .collect();
-    assert_eq!(ids, ["addresses", "buildings", "parcels", "streets", "municipalities"]);
+    assert_eq!(
+        ids,
+        [
+            "addresses",
+            "buildings",
+            "parcels",
+            "streets",
+            "municipalities"
+        ]
+    );
     let (status, _, col) = server.get_json("/ogc/collections/buildings").await;
     assert_eq!(status, 200);
     let bbox = &col["extent"]["spatial"]["bbox"][0];
     let lon0 = bbox[0].as_f64().expect("bbox");
     assert!((4.2..4.5).contains(&lon0), "{bbox}");
-    assert_eq!(col["storageCrs"], "http://www.opengis.net/def/crs/EPSG/0/31370");
+    assert_eq!(
+        col["storageCrs"],
+        "http://www.opengis.net/def/crs/EPSG/0/31370"
+    );
 
     // Paging: numberMatched, next links that walk the whole collection exactly once.
-    let (status, ct, page) = server.get_json("/ogc/collections/municipalities/items?limit=5").await;
+    let (status, ct, page) = server
+        .get_json("/ogc/collections/municipalities/items?limit=5")
+        .await;
     assert_eq!(status, 200);
     assert!(ct.starts_with("application/geo+json"), "{ct}");
     assert_eq!(page["numberMatched"], 19);
@@ -64,7 +91,12 @@ async fn landing_conformance_collections_items() {
     while let Some(path) = next.take() {
         let (_, _, page) = server.get_json(&path).await;
         for f in page["features"].as_array().expect("features") {
-            seen.push(f["properties"]["NISCODE"].as_str().expect("nis").to_string());
+            seen.push(
+                f["properties"]["NISCODE"]
+                    .as_str()
+                    .expect("nis")
+                    .to_string(),
+            );
         }
         next = page["links"]
             .as_array()
@@ -73,7 +105,9 @@ async fn landing_conformance_collections_items() {
             .find(|l| l["rel"] == "next")
             .map(|l| {
                 let href = l["href"].as_str().expect("href");
-                href.strip_prefix(&server.base).expect("absolute link on this server").to_string()
+                href.strip_prefix(&server.base)
+                    .expect("absolute link on this server")
+                    .to_string()
             });
     }
     seen.sort();
@@ -83,13 +117,16 @@ async fn landing_conformance_collections_items() {
     // Output CRS: EPSG:4326 is latitude first, CRS84 longitude first, 31370 metres.
     let (_, _, one) = server.get_json("/ogc/collections/addresses/items/1").await;
     let c84 = one["geometry"]["coordinates"].clone();
-    let resp = reqwest::get(server.url(
-        "/ogc/collections/addresses/items/1?crs=http://www.opengis.net/def/crs/EPSG/0/4326",
-    ))
-    .await
-    .expect("get");
+    let resp =
+        reqwest::get(server.url(
+            "/ogc/collections/addresses/items/1?crs=http://www.opengis.net/def/crs/EPSG/0/4326",
+        ))
+        .await
+        .expect("get");
     assert_eq!(
-        resp.headers().get("content-crs").and_then(|v| v.to_str().ok()),
+        resp.headers()
+            .get("content-crs")
+            .and_then(|v| v.to_str().ok()),
         Some("<http://www.opengis.net/def/crs/EPSG/0/4326>")
     );
     let latlon: serde_json::Value = resp.json().await.expect("json");
@@ -127,12 +164,36 @@ async fn landing_conformance_collections_items() {
 async fn bad_requests_are_problem_documents() {
     let (_dir, server) = server_with_sample().await;
     for (path, status, param) in [
-        ("/ogc/collections/addresses/items?limit=abc", 400, Some("limit")),
-        ("/ogc/collections/addresses/items?limit=0", 400, Some("limit")),
-        ("/ogc/collections/addresses/items?bbox=1,2,3", 400, Some("bbox")),
-        ("/ogc/collections/addresses/items?bbox=4.4,50.8,4.3,50.9", 400, Some("bbox")),
-        ("/ogc/collections/addresses/items?crs=EPSG:2154", 400, Some("crs")),
-        ("/ogc/collections/addresses/items?colour=red", 400, Some("colour")),
+        (
+            "/ogc/collections/addresses/items?limit=abc",
+            400,
+            Some("limit"),
+        ),
+        (
+            "/ogc/collections/addresses/items?limit=0",
+            400,
+            Some("limit"),
+        ),
+        (
+            "/ogc/collections/addresses/items?bbox=1,2,3",
+            400,
+            Some("bbox"),
+        ),
+        (
+            "/ogc/collections/addresses/items?bbox=4.4,50.8,4.3,50.9",
+            400,
+            Some("bbox"),
+        ),
+        (
+            "/ogc/collections/addresses/items?crs=EPSG:2154",
+            400,
+            Some("crs"),
+        ),
+        (
+            "/ogc/collections/addresses/items?colour=red",
+            400,
+            Some("colour"),
+        ),
         ("/ogc/collections/addresses/items?f=xml", 400, Some("f")),
         ("/features/at?lon=4.35", 400, Some("lat")),
         ("/features/at?lon=abc&lat=50.8", 400, Some("lon")),
@@ -147,7 +208,10 @@ async fn bad_requests_are_problem_documents() {
         assert_eq!(body["status"], status, "{path}");
         if let Some(p) = param {
             assert_eq!(body["parameter"], p, "{path}: {body}");
-            assert!(body["detail"].as_str().expect("detail").contains(p), "{path}: {body}");
+            assert!(
+                body["detail"].as_str().expect("detail").contains(p),
+                "{path}: {body}"
+            );
         }
     }
 }
@@ -161,7 +225,9 @@ async fn health_metrics_and_features_at() {
     assert!(health["layers"]["addresses"].as_u64().expect("n") > 100);
 
     // A building's own address point lies in that building, its parcel and its municipality.
-    let (_, _, fc) = server.get_json("/ogc/collections/addresses/items?limit=1").await;
+    let (_, _, fc) = server
+        .get_json("/ogc/collections/addresses/items?limit=1")
+        .await;
     let a = &fc["features"][0];
     let (lon, lat) = (
         a["geometry"]["coordinates"][0].as_f64().expect("lon"),
@@ -172,8 +238,15 @@ async fn health_metrics_and_features_at() {
         .await;
     assert_eq!(status, 200);
     let nis = a["properties"]["MUNNISCODE"].as_str().expect("nis");
-    assert!(nis.ends_with(at["municipality"]["properties"]["NISCODE"].as_str().expect("nis")));
-    assert!(at["municipality"]["geometry"]["type"] == "MultiPolygon" || at["municipality"]["geometry"]["type"] == "Polygon");
+    assert!(nis.ends_with(
+        at["municipality"]["properties"]["NISCODE"]
+            .as_str()
+            .expect("nis")
+    ));
+    assert!(
+        at["municipality"]["geometry"]["type"] == "MultiPolygon"
+            || at["municipality"]["geometry"]["type"] == "Polygon"
+    );
 
     let text = reqwest::get(server.url("/metrics"))
         .await
@@ -182,5 +255,8 @@ async fn health_metrics_and_features_at() {
         .await
         .expect("text");
     assert!(text.contains("http_requests_total"), "{text}");
-    assert!(text.contains("urbis_features{layer=\"addresses\"}"), "{text}");
+    assert!(
+        text.contains("urbis_features{layer=\"addresses\"}"),
+        "{text}"
+    );
 }

@@ -30,13 +30,23 @@ async fn gdal_oapif_lists_collections_and_counts_features() {
     let gpkg = dir.path().join("sample.gpkg");
     generate(&gpkg, 0.01);
     let summary = import(dir.path(), &gpkg);
-    let municipalities = summary["layers"]["municipalities"]["imported"].as_u64().expect("n");
-    let streets = summary["layers"]["streets"]["imported"].as_u64().expect("n");
+    let municipalities = summary["layers"]["municipalities"]["imported"]
+        .as_u64()
+        .expect("n");
+    let streets = summary["layers"]["streets"]["imported"]
+        .as_u64()
+        .expect("n");
     let server = Server::start(dir.path());
     let ds = format!("OAPIF:{}/ogc", server.base);
 
     let list = ogrinfo(&["-ro", "-q", &ds]);
-    for layer in ["addresses", "buildings", "parcels", "streets", "municipalities"] {
+    for layer in [
+        "addresses",
+        "buildings",
+        "parcels",
+        "streets",
+        "municipalities",
+    ] {
         assert!(list.contains(layer), "{layer} missing from:\n{list}");
     }
 

@@ -25,7 +25,10 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
         return Some(p);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but the shared real data {} is missing", p.display());
+        panic!(
+            "CI=true but the shared real data {} is missing",
+            p.display()
+        );
     }
     eprintln!("skipped: ../shared not found ({} is absent)", p.display());
     None

@@ -46,7 +46,9 @@ pub enum GeometryError {
 /// Errors of coordinate transformations.
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum CrsError {
-    #[error("unsupported CRS `{0}` (supported: EPSG:31370, EPSG:3812, EPSG:4326, EPSG:3857, OGC CRS84)")]
+    #[error(
+        "unsupported CRS `{0}` (supported: EPSG:31370, EPSG:3812, EPSG:4326, EPSG:3857, OGC CRS84)"
+    )]
     Unsupported(String),
     #[error("coordinate ({0}, {1}) could not be transformed: {2}")]
     Transform(f64, f64, String),

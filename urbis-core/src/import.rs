@@ -18,7 +18,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::crs::{Crs, CrsEngine, Transformer};
-use crate::error::{ImportError, ReadError};
+use crate::error::{ImportError, ReadError, StoreError};
 use crate::geom::repair::repair;
 use crate::io::{self, RawFeature, RecordIssue};
 use crate::model::{normalize_attributes, Feature, Layer};
@@ -40,10 +40,10 @@ pub enum Progress {
     },
     /// Records read so far in the current layer.
     Read { layer: Layer, records: u64 },
-    /// Features written so far in the current layer.
-    Written { layer: Layer, features: u64, total: u64 },
-    /// A layer is complete.
+    /// A layer is read and converted: its features are stored or queued for the store.
     LayerDone { layer: Layer, features: u64 },
+    /// Every layer is read; the last writes are completing.
+    Finishing,
 }
 
 /// Options of an import.
@@ -196,7 +196,10 @@ struct LayerConverter<'a> {
     source_name: String,
     transformer: Option<Transformer>,
     seen_ids: HashSet<i64>,
+    /// Converted features not yet sent to the writer.
     features: Vec<Feature>,
+    /// Features already sent to the writer.
+    imported: u64,
     summary: LayerSummary,
     issues: &'a mut Issues,
 }
@@ -310,14 +313,19 @@ fn looks_geographic(raw: &RawFeature) -> bool {
 /// Import `path` (zip, GeoPackage, Shapefile, GeoJSON or a directory of them) into a new
 /// generation of `store` and make it live.
 pub async fn import_path(
-    store: &dyn FeatureStore,
+    store: Arc<dyn FeatureStore>,
     path: &Path,
     opts: &ImportOptions,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<ImportSummary, ImportError> {
     let started = Instant::now();
-    let checksum = sha256_file(path)
-        .or_else(|e| if path.is_dir() { Ok(String::new()) } else { Err(e) })?;
+    let checksum = sha256_file(path).or_else(|e| {
+        if path.is_dir() {
+            Ok(String::new())
+        } else {
+            Err(e)
+        }
+    })?;
     let mut opened = io::open(path).await?;
     let source_layers = opened.reader.layers();
     let mut issues = Issues::default();
@@ -353,7 +361,7 @@ pub async fn import_path(
         .await?;
 
     let result = import_layers(
-        store,
+        store.clone(),
         generation,
         &mut opened.reader,
         &plan,
@@ -371,7 +379,10 @@ pub async fn import_path(
         }
     };
     let counts: BTreeMap<Layer, u64> = layers.iter().map(|(l, s)| (*l, s.imported)).collect();
-    if let Err(e) = store.commit_generation(generation, &counts, issues.count).await {
+    if let Err(e) = store
+        .commit_generation(generation, &counts, issues.count)
+        .await
+    {
         let _ = store.fail_generation(generation, &e.to_string()).await;
         return Err(e.into());
     }
@@ -387,7 +398,7 @@ pub async fn import_path(
 }
 
 async fn import_layers(
-    store: &dyn FeatureStore,
+    store: Arc<dyn FeatureStore>,
     generation: GenerationId,
     reader: &mut io::SourceReader,
     plan: &[(Layer, io::SourceLayer)],
@@ -395,6 +406,59 @@ async fn import_layers(
     issues: &mut Issues,
     progress: &mut (dyn FnMut(Progress) + Send),
 ) -> Result<BTreeMap<Layer, LayerSummary>, ImportError> {
+    // Writes run in their own task, in step with the reading: batches go through a channel.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Layer, Vec<Feature>)>();
+    let writer_cancel = opts.cancel.clone();
+    let writer = tokio::spawn(async move {
+        let mut written: BTreeMap<Layer, u64> = BTreeMap::new();
+        while let Some((layer, batch)) = rx.recv().await {
+            if writer_cancel.load(Ordering::Relaxed) {
+                return Err(ImportError::Cancelled);
+            }
+            store.write_features(generation, layer, &batch).await?;
+            *written.entry(layer).or_default() += batch.len() as u64;
+        }
+        Ok::<_, ImportError>(written)
+    });
+    let result = read_layers(reader, plan, opts, issues, progress, &tx).await;
+    drop(tx);
+    let out = match result {
+        Ok(out) => out,
+        Err(e) => {
+            writer.abort();
+            let _ = writer.await;
+            return Err(e);
+        }
+    };
+    progress(Progress::Finishing);
+    let written = writer
+        .await
+        .map_err(|e| ImportError::Store(StoreError::Other(format!("writer task failed: {e}"))))??;
+    for (layer, summary) in &out {
+        let stored = written.get(layer).copied().unwrap_or(0);
+        if stored != summary.imported {
+            return Err(ImportError::Store(StoreError::Other(format!(
+                "{layer}: {} features converted but {stored} stored",
+                summary.imported
+            ))));
+        }
+    }
+    Ok(out)
+}
+
+/// Read and convert every planned layer, sending batches of features to the writer.
+async fn read_layers(
+    reader: &mut io::SourceReader,
+    plan: &[(Layer, io::SourceLayer)],
+    opts: &ImportOptions,
+    issues: &mut Issues,
+    progress: &mut (dyn FnMut(Progress) + Send),
+    tx: &tokio::sync::mpsc::UnboundedSender<(Layer, Vec<Feature>)>,
+) -> Result<BTreeMap<Layer, LayerSummary>, ImportError> {
+    let writer_gone = || ReadError::Malformed {
+        path: "store".into(),
+        detail: "the store writer stopped".into(),
+    };
     let mut out = BTreeMap::new();
     let mut total_imported = 0u64;
     for (layer, source) in plan {
@@ -409,7 +473,8 @@ async fn import_layers(
             source_name: source.name.clone(),
             transformer: None,
             seen_ids: HashSet::new(),
-            features: Vec::with_capacity(source.count.unwrap_or(0).min(10_000_000) as usize),
+            features: Vec::with_capacity(BATCH_SIZE),
+            imported: 0,
             summary: LayerSummary {
                 source: source.name.clone(),
                 ..Default::default()
@@ -443,6 +508,12 @@ async fn import_layers(
                     return Ok(());
                 }
                 conv.accept(raw);
+                if conv.features.len() >= BATCH_SIZE {
+                    conv.imported += conv.features.len() as u64;
+                    let batch =
+                        std::mem::replace(&mut conv.features, Vec::with_capacity(BATCH_SIZE));
+                    tx.send((layer, batch)).map_err(|_| writer_gone())?;
+                }
                 if conv.summary.read.is_multiple_of(10_000) {
                     progress(Progress::Read {
                         layer,
@@ -457,7 +528,9 @@ async fn import_layers(
                 }
                 Ok(())
             };
-            let read = reader.read_layer(&source.name, &mut sink, &mut read_issues).await;
+            let read = reader
+                .read_layer(&source.name, &mut sink, &mut read_issues)
+                .await;
             if opts.cancel.load(Ordering::Relaxed) {
                 return Err(ImportError::Cancelled);
             }
@@ -473,27 +546,18 @@ async fn import_layers(
         let LayerConverter {
             features,
             mut summary,
+            imported,
             ..
         } = conv;
-        let total = features.len() as u64;
-        let mut written = 0u64;
-        for batch in features.chunks(BATCH_SIZE) {
-            if opts.cancel.load(Ordering::Relaxed) {
-                return Err(ImportError::Cancelled);
-            }
-            store.write_features(generation, layer, batch).await?;
-            written += batch.len() as u64;
-            progress(Progress::Written {
-                layer,
-                features: written,
-                total,
-            });
+        let imported = imported + features.len() as u64;
+        if !features.is_empty() {
+            tx.send((layer, features)).map_err(|_| writer_gone())?;
         }
-        summary.imported = written;
-        total_imported += written;
+        summary.imported = imported;
+        total_imported += imported;
         progress(Progress::LayerDone {
             layer,
-            features: written,
+            features: imported,
         });
         out.insert(layer, summary);
     }

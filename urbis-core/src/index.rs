@@ -138,10 +138,7 @@ impl LayerIndex {
 
     /// Positions of the features whose geometry intersects `bbox`, in id order.
     fn bbox_positions(&self, bbox: Rect<f64>) -> Vec<u32> {
-        let env = AABB::from_corners(
-            [bbox.min().x, bbox.min().y],
-            [bbox.max().x, bbox.max().y],
-        );
+        let env = AABB::from_corners([bbox.min().x, bbox.min().y], [bbox.max().x, bbox.max().y]);
         let mut out: Vec<u32> = self
             .tree
             .locate_in_envelope_intersecting(&env)
@@ -169,7 +166,12 @@ impl LayerIndex {
 
     /// One page of the features intersecting `bbox` (or of all features): the total number
     /// matched and the features at `offset..offset+limit`, in id order.
-    pub fn page(&self, bbox: Option<Rect<f64>>, offset: usize, limit: usize) -> (usize, Vec<&Feature>) {
+    pub fn page(
+        &self,
+        bbox: Option<Rect<f64>>,
+        offset: usize,
+        limit: usize,
+    ) -> (usize, Vec<&Feature>) {
         match bbox {
             None => {
                 let total = self.features.len();
@@ -192,7 +194,13 @@ impl LayerIndex {
 
     /// The `k` features nearest to `(x, y)` with their exact distance in metres, nearest first,
     /// optionally within `max_distance`.
-    pub fn nearest(&self, x: f64, y: f64, k: usize, max_distance: Option<f64>) -> Vec<(&Feature, f64)> {
+    pub fn nearest(
+        &self,
+        x: f64,
+        y: f64,
+        k: usize,
+        max_distance: Option<f64>,
+    ) -> Vec<(&Feature, f64)> {
         if k == 0 {
             return Vec::new();
         }
@@ -216,7 +224,10 @@ impl LayerIndex {
             if d > max {
                 continue;
             }
-            best.push(Candidate { dist: d, idx: entry.idx });
+            best.push(Candidate {
+                dist: d,
+                idx: entry.idx,
+            });
             if best.len() > k {
                 best.pop();
             }
@@ -237,7 +248,9 @@ impl LayerIndex {
             .map(|e| e.idx)
             .collect();
         out.sort_unstable();
-        out.into_iter().map(|i| &self.features[i as usize]).collect()
+        out.into_iter()
+            .map(|i| &self.features[i as usize])
+            .collect()
     }
 }
 
@@ -387,7 +400,11 @@ mod tests {
                 .collect();
             assert_eq!(got, want);
 
-            let got: Vec<f64> = sidx.nearest(x, y, 5, None).iter().map(|(_, d)| *d).collect();
+            let got: Vec<f64> = sidx
+                .nearest(x, y, 5, None)
+                .iter()
+                .map(|(_, d)| *d)
+                .collect();
             let mut all: Vec<f64> = squares
                 .iter()
                 .map(|f| Euclidean.distance(&f.geometry, &Point::new(x, y)))
@@ -416,15 +433,15 @@ mod tests {
         assert!(idx.get(99).is_none());
         let (total, page) = idx.page(None, 10, 10);
         assert_eq!(total, 25);
-        assert_eq!(page.iter().map(|f| f.id).collect::<Vec<_>>(), (11..=20).collect::<Vec<_>>());
+        assert_eq!(
+            page.iter().map(|f| f.id).collect::<Vec<_>>(),
+            (11..=20).collect::<Vec<_>>()
+        );
         let (total, page) = idx.page(Some(Rect::new((2.5, -1.0), (6.5, 1.0))), 1, 10);
         assert_eq!(total, 4);
         assert_eq!(page.iter().map(|f| f.id).collect::<Vec<_>>(), vec![4, 5, 6]);
         assert_eq!(idx.nearest(10.2, 0.0, 2, Some(0.5)).len(), 1);
-        assert_eq!(
-            idx.extent(),
-            Some(Rect::new((1.0, 0.0), (25.0, 0.0)))
-        );
+        assert_eq!(idx.extent(), Some(Rect::new((1.0, 0.0), (25.0, 0.0))));
     }
 
     #[test]

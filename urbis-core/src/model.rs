@@ -92,7 +92,9 @@ impl Layer {
             .unwrap_or(&n)
             .to_string();
         match n.as_str() {
-            "ADDRESSES" | "ADDRESS" | "ADPT" | "ADDRESSPOINTS" | "ADRESSES" => Some(Layer::Addresses),
+            "ADDRESSES" | "ADDRESS" | "ADPT" | "ADDRESSPOINTS" | "ADRESSES" => {
+                Some(Layer::Addresses)
+            }
             "BUILDINGS" | "BUILDING" | "BU" | "BATIMENTS" | "GEBOUWEN" => Some(Layer::Buildings),
             "CADASTRALPARCELS" | "CADASTRALPARCEL" | "PARCELS" | "CAPA" | "CAPAS" | "PARCELLES" => {
                 Some(Layer::Parcels)
@@ -206,7 +208,9 @@ impl fmt::Display for Layer {
 
 /// Error for an unknown layer id.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("unknown layer `{0}` (expected one of addresses, buildings, parcels, streets, municipalities)")]
+#[error(
+    "unknown layer `{0}` (expected one of addresses, buildings, parcels, streets, municipalities)"
+)]
 pub struct UnknownLayer(pub String);
 
 impl FromStr for Layer {
@@ -469,7 +473,10 @@ mod tests {
             Layer::from_source_name("UrbAdm_MUNICIPALITY.shp"),
             Some(Layer::Municipalities)
         );
-        assert_eq!(Layer::from_source_name("UrbAdm_ADPT"), Some(Layer::Addresses));
+        assert_eq!(
+            Layer::from_source_name("UrbAdm_ADPT"),
+            Some(Layer::Addresses)
+        );
         assert_eq!(
             Layer::from_source_name("gpkg/CadastralParcels"),
             Some(Layer::Parcels)
@@ -508,7 +515,10 @@ mod tests {
                 ("ADPT_ADRN".into(), json!("16A")),
                 ("PN_NAME_FRE".into(), json!("Rue de la Loi")),
                 ("PN_NAME_DUT".into(), json!("Wetstraat")),
-                ("MUNNISCODE".into(), json!("https://databrussels.be/id/municipality/21004")),
+                (
+                    "MUNNISCODE".into(),
+                    json!("https://databrussels.be/id/municipality/21004"),
+                ),
             ],
         );
         let a = Address::from_attributes(&attrs);

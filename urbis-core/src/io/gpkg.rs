@@ -164,6 +164,8 @@ impl GpkgReader {
             .filename(path)
             .read_only(true)
             .immutable(!wal.exists())
+            // Rows stream from SQLite's worker thread: a deep buffer saves thread switches.
+            .row_buffer_size(4096)
             .disable_statement_logging();
         let mut conn = SqliteConnection::connect_with(&opts)
             .await

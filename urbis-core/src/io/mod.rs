@@ -151,7 +151,9 @@ async fn open_file(path: &Path) -> Result<SourceReader, ReadError> {
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
-        "gpkg" => Ok(SourceReader::GeoPackage(gpkg::GpkgReader::open(path).await?)),
+        "gpkg" => Ok(SourceReader::GeoPackage(
+            gpkg::GpkgReader::open(path).await?,
+        )),
         "shp" => Ok(SourceReader::Shapefile(shp::ShapefileReader::open(path)?)),
         "geojson" | "json" => Ok(SourceReader::GeoJson(geojson::GeoJsonReader::open(path)?)),
         _ => Err(ReadError::Unsupported {

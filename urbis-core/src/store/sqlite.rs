@@ -49,6 +49,8 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
+            // Rows stream from SQLite's worker thread: a deep buffer saves thread switches.
+            .row_buffer_size(4096)
             .foreign_keys(true);
         Self::connect(opts).await
     }
@@ -122,8 +124,11 @@ impl FeatureStore for SqliteStore {
                     .fetch_all(&self.pool)
                     .await?;
             for id in &ids {
-                self.fail_generation(*id, "interrupted: the importing process stopped before completing")
-                    .await?;
+                self.fail_generation(
+                    *id,
+                    "interrupted: the importing process stopped before completing",
+                )
+                .await?;
             }
             Ok(ids)
         })
@@ -168,9 +173,8 @@ impl FeatureStore for SqliteStore {
             for chunk in features.chunks(ROWS_PER_INSERT) {
                 let mut rows = Vec::with_capacity(chunk.len());
                 for f in chunk {
-                    let attrs = serde_json::to_string(&f.attributes).map_err(|e| {
-                        StoreError::Other(format!("cannot encode attributes: {e}"))
-                    })?;
+                    let attrs = serde_json::to_string(&f.attributes)
+                        .map_err(|e| StoreError::Other(format!("cannot encode attributes: {e}")))?;
                     rows.push((f.id, wkb::to_wkb(&f.geometry), attrs));
                 }
                 let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
@@ -359,15 +363,25 @@ mod tests {
         let store = SqliteStore::in_memory().await.expect("open");
         assert!(store.live_generation().await.expect("live").is_none());
 
-        let g1 = store.begin_generation("a.gpkg", Some("abc")).await.expect("begin");
+        let g1 = store
+            .begin_generation("a.gpkg", Some("abc"))
+            .await
+            .expect("begin");
         store
-            .write_features(g1, Layer::Addresses, &[feature(1, 150000.0), feature(2, 150001.0)])
+            .write_features(
+                g1,
+                Layer::Addresses,
+                &[feature(1, 150000.0), feature(2, 150001.0)],
+            )
             .await
             .expect("write");
         // Not live until committed.
         assert!(store.live_generation().await.expect("live").is_none());
         let counts = BTreeMap::from([(Layer::Addresses, 2)]);
-        store.commit_generation(g1, &counts, 0).await.expect("commit");
+        store
+            .commit_generation(g1, &counts, 0)
+            .await
+            .expect("commit");
         let live = store.live_generation().await.expect("live").expect("some");
         assert_eq!(live.id, g1);
         assert_eq!(live.counts.get(&Layer::Addresses), Some(&2));
@@ -380,11 +394,16 @@ mod tests {
             .await
             .expect("write");
         store.fail_generation(g2, "bad record").await.expect("fail");
-        assert_eq!(store.live_generation().await.expect("live").map(|g| g.id), Some(g1));
+        assert_eq!(
+            store.live_generation().await.expect("live").map(|g| g.id),
+            Some(g1)
+        );
         assert_eq!(load(&store, g1, Layer::Addresses).await.len(), 2);
         assert!(load(&store, g2, Layer::Addresses).await.is_empty());
         assert!(matches!(
-            store.write_features(g2, Layer::Addresses, &[feature(3, 1.0)]).await,
+            store
+                .write_features(g2, Layer::Addresses, &[feature(3, 1.0)])
+                .await,
             Err(StoreError::NotBuilding(_))
         ));
 
@@ -407,7 +426,10 @@ mod tests {
             .write_features(g4, Layer::Addresses, &[feature(7, 150007.0)])
             .await
             .expect("write");
-        store.commit_generation(g4, &counts, 0).await.expect("commit");
+        store
+            .commit_generation(g4, &counts, 0)
+            .await
+            .expect("commit");
         assert_eq!(store.purge().await.expect("purge"), 2);
         let loaded = load(&store, g4, Layer::Addresses).await;
         assert_eq!(loaded, vec![feature(7, 150007.0)]);
