@@ -11,10 +11,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use geo::algorithm::bool_ops::{BooleanOps, FillRule};
 use geo::algorithm::kernels::{Kernel, Orientation, RobustKernel};
+use geo::algorithm::sweep::{Cross, Intersections};
+use geo::coordinate_position::CoordPos;
+use geo::line_intersection::LineIntersection;
 use geo::{
     Coord, CoordsIter, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint,
     MultiPolygon, Polygon, Validation,
 };
+use geo::{CoordinatePosition, Line};
 
 /// Validate `g`; return it (repaired if needed, with a note saying what was fixed) or the reason
 /// it cannot be used. Never panics: a failure inside the geometry library is reported as an
@@ -253,8 +257,107 @@ fn clean_polygon(p: Polygon<f64>, notes: &mut Notes) -> Result<Polygon<f64>, Str
     Ok(Polygon::new(exterior, holes))
 }
 
+/// Below this many segments the full validation is cheap enough.
+const FAST_CHECK_MIN_SEGMENTS: usize = 64;
+
+/// A segment of a ring, for the sweep-line check.
+#[derive(Debug, Clone, Copy)]
+struct RingSegment {
+    line: Line<f64>,
+    part: u32,
+    ring: u32,
+    index: u32,
+    ring_segments: u32,
+}
+
+impl Cross for RingSegment {
+    type Scalar = f64;
+    fn line(&self) -> Line<f64> {
+        self.line
+    }
+}
+
+/// Is a point strictly inside a closed ring?
+fn in_ring(c: Coord<f64>, ring: &LineString<f64>) -> bool {
+    Polygon::new(ring.clone(), vec![]).coordinate_position(&c) == CoordPos::Inside
+}
+
+/// A sufficient test of validity for large polygons (cleaned rings), in O(n log n) where geo's
+/// validation is quadratic: no two segments meet except consecutive ones at their shared
+/// vertex, every hole lies inside its shell and outside the other holes, and no part lies inside
+/// another. `false` means "not proven": the caller runs the full validation.
+fn surely_valid(parts: &[Polygon<f64>]) -> bool {
+    let mut segments = Vec::new();
+    for (pi, p) in parts.iter().enumerate() {
+        for (ri, ring) in std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .enumerate()
+        {
+            let n = ring.0.len().saturating_sub(1) as u32;
+            for (i, l) in ring.lines().enumerate() {
+                segments.push(RingSegment {
+                    line: l,
+                    part: pi as u32,
+                    ring: ri as u32,
+                    index: i as u32,
+                    ring_segments: n,
+                });
+            }
+        }
+    }
+    if segments.len() < FAST_CHECK_MIN_SEGMENTS {
+        return false;
+    }
+    for (a, b, x) in Intersections::from_iter(segments) {
+        let adjacent = a.part == b.part
+            && a.ring == b.ring
+            && (a.index + 1 == b.index
+                || b.index + 1 == a.index
+                || (a.index == 0 && b.index + 1 == a.ring_segments)
+                || (b.index == 0 && a.index + 1 == b.ring_segments));
+        let at_vertex = matches!(
+            x,
+            LineIntersection::SinglePoint {
+                is_proper: false,
+                ..
+            }
+        );
+        if !(adjacent && at_vertex) {
+            return false;
+        }
+    }
+    // With no crossings or touches, one vertex tells on which side a whole ring lies.
+    for (pi, p) in parts.iter().enumerate() {
+        for (hi, h) in p.interiors().iter().enumerate() {
+            let v = h.0[0];
+            if !in_ring(v, p.exterior()) {
+                return false;
+            }
+            if p.interiors()
+                .iter()
+                .enumerate()
+                .any(|(hj, other)| hj != hi && in_ring(v, other))
+            {
+                return false;
+            }
+        }
+        let v = p.exterior().0[0];
+        if parts
+            .iter()
+            .enumerate()
+            .any(|(pj, other)| pj != pi && in_ring(v, other.exterior()))
+        {
+            return false;
+        }
+    }
+    true
+}
+
 fn repair_polygon(p: Polygon<f64>, notes: &mut Notes) -> Result<Geometry<f64>, String> {
     let p = clean_polygon(p, notes)?;
+    if surely_valid(std::slice::from_ref(&p)) {
+        return Ok(Geometry::Polygon(p));
+    }
     match p.check_validation() {
         Ok(()) => Ok(Geometry::Polygon(p)),
         Err(problem) => {
@@ -281,6 +384,9 @@ fn repair_multipolygon(mp: MultiPolygon<f64>, notes: &mut Notes) -> Result<Geome
         });
     }
     let mp = MultiPolygon(parts);
+    if surely_valid(&mp.0) {
+        return Ok(Geometry::MultiPolygon(mp));
+    }
     match mp.check_validation() {
         Ok(()) => Ok(Geometry::MultiPolygon(mp)),
         Err(problem) => {
@@ -354,6 +460,55 @@ mod tests {
 
     fn ok(g: Geometry<f64>) -> (Geometry<f64>, Option<String>) {
         repair(g).expect("repairable")
+    }
+
+    fn circle(cx: f64, cy: f64, r: f64, n: usize) -> LineString<f64> {
+        let mut pts: Vec<(f64, f64)> = (0..n)
+            .map(|i| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                (cx + r * a.cos(), cy + r * a.sin())
+            })
+            .collect();
+        pts.push(pts[0]);
+        LineString::from(pts)
+    }
+
+    #[test]
+    fn sweep_check_agrees_with_full_validation() {
+        let shell = circle(0.0, 0.0, 100.0, 400);
+        let hole = circle(10.0, 0.0, 20.0, 100);
+        let valid = Polygon::new(shell.clone(), vec![hole.clone()]);
+        assert!(valid.is_valid());
+        assert!(surely_valid(std::slice::from_ref(&valid)));
+
+        // A vertex pulled across the ring: self-intersection, not proven valid.
+        let mut crossing = shell.clone();
+        crossing.0[200] = Coord { x: 150.0, y: 5.0 };
+        crossing.0[10] = Coord { x: -150.0, y: 0.0 };
+        let bad = Polygon::new(crossing, vec![]);
+        assert!(!surely_valid(std::slice::from_ref(&bad)));
+
+        // A hole outside its shell, a part inside another: not proven valid (and invalid).
+        let outside = Polygon::new(shell.clone(), vec![circle(500.0, 0.0, 10.0, 100)]);
+        assert!(!outside.is_valid());
+        assert!(!surely_valid(std::slice::from_ref(&outside)));
+        let nested = vec![
+            Polygon::new(shell.clone(), vec![]),
+            Polygon::new(circle(0.0, 0.0, 10.0, 100), vec![]),
+        ];
+        assert!(!MultiPolygon(nested.clone()).is_valid());
+        assert!(!surely_valid(&nested));
+        let apart = vec![
+            Polygon::new(shell, vec![hole]),
+            Polygon::new(circle(500.0, 0.0, 10.0, 100), vec![]),
+        ];
+        assert!(MultiPolygon(apart.clone()).is_valid());
+        assert!(surely_valid(&apart));
+
+        // Through `repair`, the invalid large polygon is still rebuilt into a valid one.
+        let (fixed, note) = ok(Geometry::Polygon(bad));
+        assert!(note.is_some());
+        assert!(fixed.is_valid());
     }
 
     #[test]
