@@ -260,3 +260,36 @@ async fn health_metrics_and_features_at() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_server_picks_up_a_new_generation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let small = dir.path().join("small.gpkg");
+    let larger = dir.path().join("larger.gpkg");
+    generate(&small, 0.005);
+    generate(&larger, 0.01);
+    let first = import(dir.path(), &small);
+    let server = Server::start_with(dir.path(), &[("URBIS_RELOAD_INTERVAL", "1")]);
+    let (_, _, health) = server.get_json("/health").await;
+    assert_eq!(health["generation"]["id"], first["generation"]);
+
+    let second = import(dir.path(), &larger);
+    let want = second["layers"]["addresses"]["imported"].clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (_, _, health) = server.get_json("/health").await;
+        if health["generation"]["id"] == second["generation"] {
+            assert_eq!(health["layers"]["addresses"], want);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "new generation not picked up: {health}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let (_, _, fc) = server
+        .get_json("/ogc/collections/addresses/items?limit=1")
+        .await;
+    assert_eq!(fc["numberMatched"], want);
+}
