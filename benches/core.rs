@@ -16,6 +16,10 @@ use urbis_core::import::{import_path, ImportOptions};
 use urbis_core::store::{FeatureStore, SqliteStore};
 use urbis_core::{Dataset, Layer};
 
+/// The same allocator as the `urbis` binary.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
