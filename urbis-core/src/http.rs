@@ -227,7 +227,8 @@ fn check_format(params: &BTreeMap<String, String>) -> Result<(), Problem> {
     }
 }
 
-fn check_known(params: &BTreeMap<String, String>, allowed: &[&str]) -> Result<(), Problem> {
+/// 400 naming the first query parameter that is not in `allowed`.
+pub fn check_known(params: &BTreeMap<String, String>, allowed: &[&str]) -> Result<(), Problem> {
     for k in params.keys() {
         if !allowed.contains(&k.as_str()) {
             return Err(Problem::bad_param(

@@ -25,7 +25,7 @@ use super::search::{
 };
 use super::{Current, GeocodeIndex, Geocoder};
 use crate::crs::{Crs, CrsEngine};
-use crate::http::{Problem, SharedDataset};
+use crate::http::{check_known, Problem, SharedDataset};
 
 /// Default number of results.
 pub const DEFAULT_LIMIT: usize = 10;
@@ -74,18 +74,6 @@ pub fn router_with(state: GeocodeState) -> Router {
 }
 
 type Params = Query<BTreeMap<String, String>>;
-
-fn check_known(params: &BTreeMap<String, String>, allowed: &[&str]) -> Result<(), Problem> {
-    for k in params.keys() {
-        if !allowed.contains(&k.as_str()) {
-            return Err(Problem::bad_param(
-                k,
-                format!("unknown parameter (allowed: {})", allowed.join(", ")),
-            ));
-        }
-    }
-    Ok(())
-}
 
 fn parse_lang(param: &str, v: Option<&String>) -> Result<Option<Lang>, Problem> {
     match v.map(|s| s.trim()).filter(|s| !s.is_empty()) {

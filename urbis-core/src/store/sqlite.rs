@@ -110,6 +110,21 @@ impl SqliteStore {
     }
 }
 
+/// Fail unless `generation` is being built (inside the caller's transaction).
+async fn ensure_building(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    generation: GenerationId,
+) -> Result<(), StoreError> {
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM generations WHERE id = ?")
+        .bind(generation)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if status.as_deref() != Some("building") {
+        return Err(StoreError::NotBuilding(generation));
+    }
+    Ok(())
+}
+
 macro_rules! generation_columns {
     () => {
         "id, status, source, checksum, started_at, finished_at, counts, issues, message"
@@ -161,14 +176,7 @@ impl FeatureStore for SqliteStore {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let mut tx = self.pool.begin().await?;
-            let status: Option<String> =
-                sqlx::query_scalar("SELECT status FROM generations WHERE id = ?")
-                    .bind(generation)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if status.as_deref() != Some("building") {
-                return Err(StoreError::NotBuilding(generation));
-            }
+            ensure_building(&mut tx, generation).await?;
             // Multi-row INSERTs: one round trip to SQLite's worker thread per chunk, not per row.
             for chunk in features.chunks(ROWS_PER_INSERT) {
                 let mut rows = Vec::with_capacity(chunk.len());
@@ -205,14 +213,7 @@ impl FeatureStore for SqliteStore {
             let counts = serde_json::to_string(&counts)
                 .map_err(|e| StoreError::Other(format!("cannot encode counts: {e}")))?;
             let mut tx = self.pool.begin().await?;
-            let status: Option<String> =
-                sqlx::query_scalar("SELECT status FROM generations WHERE id = ?")
-                    .bind(generation)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if status.as_deref() != Some("building") {
-                return Err(StoreError::NotBuilding(generation));
-            }
+            ensure_building(&mut tx, generation).await?;
             sqlx::query("UPDATE generations SET status = 'retired' WHERE status = 'live'")
                 .execute(&mut *tx)
                 .await?;
