@@ -118,6 +118,41 @@ pub struct GeocodeIndex {
     pub(crate) token_munis: Vec<Vec<u16>>,
     /// Deletion → token ids (SymSpell).
     pub(crate) deletes: FxMap<Box<str>, Vec<u32>>,
+    /// Fallback vocabulary: each street name (per language) written as one word, without its
+    /// generic words (`coteaux`, `arenberg`) and whole (`arenbergstraat`), for the wider
+    /// edit-distance scan of [`GeocodeIndex::compact_matches`].
+    pub(crate) compact: Vec<Compact>,
+}
+
+/// One street name written as one word (see [`GeocodeIndex::compact`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Compact {
+    pub text: Box<str>,
+    /// The letters `text` holds (see [`letter_mask`]).
+    pub mask: u32,
+    pub street: u32,
+    /// The Dutch name (else the French one).
+    pub nl: bool,
+}
+
+/// One bit per letter a–z that `s` holds (other bytes share the last bit). Each edit changes
+/// at most two bits of the difference of two masks, so masks that differ in more than `2 k`
+/// bits are more than `k` edits apart: a cheap filter before the edit-distance check.
+pub(crate) fn letter_mask(s: &str) -> u32 {
+    s.bytes().fold(0u32, |m, b| {
+        m | 1 << (if b.is_ascii_lowercase() { b - b'a' } else { 26 })
+    })
+}
+
+/// Edit budget of the fallback scan for a query word of `len` letters: wider than
+/// [`max_typos`] (two typos in a short word such as `coteeaaux`, `gofrt`).
+pub(crate) fn fallback_typos(len: usize) -> usize {
+    match len {
+        0..=2 => 0,
+        3 => 1,
+        4..=11 => 2,
+        _ => 3,
+    }
 }
 
 impl std::fmt::Debug for GeocodeIndex {
@@ -565,6 +600,35 @@ impl GeocodeIndex {
         }
         let mut sorted: Vec<u32> = (0..ntok as u32).collect();
         sorted.sort_by(|x, y| b_tok(&b.tokens, *x).cmp(b_tok(&b.tokens, *y)));
+        // Street names as one word, for the fallback scan.
+        let mut compact: Vec<Compact> = Vec::new();
+        for (sid, st) in streets.iter().enumerate() {
+            for (nl, toks) in [(false, &st.tokens_fr), (true, &st.tokens_nl)] {
+                let all: String = toks.iter().map(|t| b_tok(&b.tokens, *t)).collect();
+                let specific: String = toks
+                    .iter()
+                    .map(|t| b_tok(&b.tokens, *t))
+                    .filter(|t| !is_generic(t))
+                    .collect();
+                for text in [specific, all] {
+                    if text.len() < 3
+                        || compact
+                            .iter()
+                            .rev()
+                            .take(4)
+                            .any(|c| c.street == sid as u32 && *c.text == *text)
+                    {
+                        continue;
+                    }
+                    compact.push(Compact {
+                        mask: letter_mask(&text),
+                        text: text.into_boxed_str(),
+                        street: sid as u32,
+                        nl,
+                    });
+                }
+            }
+        }
         let by_fid = addresses
             .iter()
             .enumerate()
@@ -583,6 +647,7 @@ impl GeocodeIndex {
             token_streets,
             token_munis,
             deletes,
+            compact,
         }
     }
 
@@ -661,6 +726,35 @@ impl GeocodeIndex {
         v
     }
 
+    /// Fallback candidates for a query word (or a few adjacent words joined) that the
+    /// dictionary does not explain: street names written as one word within
+    /// [`fallback_typos`] edits of `q`, as (street, Dutch name?, distance), nearest first, at
+    /// most `max`. A bounded scan over the street-name vocabulary (a few thousand entries at
+    /// Region scale), cut early by length.
+    pub(crate) fn compact_matches(&self, q: &str, max: usize) -> Vec<(u32, bool, usize)> {
+        let k = fallback_typos(q.chars().count());
+        let mut out: Vec<(u32, bool, usize)> = Vec::new();
+        if k == 0 {
+            return out;
+        }
+        let qmask = letter_mask(q);
+        for c in &self.compact {
+            if c.text.len().abs_diff(q.len()) > k
+                || ((c.mask ^ qmask).count_ones() as usize) > 2 * k
+            {
+                continue;
+            }
+            if let Some(d) = edit_distance(q.as_bytes(), c.text.as_bytes(), k) {
+                out.push((c.street, c.nl, d));
+            }
+        }
+        out.sort_unstable_by_key(|(s, nl, d)| (*s, *nl, *d));
+        out.dedup_by_key(|(s, nl, _)| (*s, *nl));
+        out.sort_by_key(|(s, nl, d)| (*d, *s, *nl));
+        out.truncate(max);
+        out
+    }
+
     pub(crate) fn exact(&self, t: &str) -> Option<u32> {
         self.token_ids.get(t).copied()
     }
@@ -706,6 +800,11 @@ impl GeocodeIndex {
             .map(|p| p.capacity() * 2 + 24)
             .sum::<usize>();
         n += self
+            .compact
+            .iter()
+            .map(|c| c.text.len() + std::mem::size_of::<Compact>())
+            .sum::<usize>();
+        n += self
             .deletes
             .iter()
             .map(|(k, v)| k.len() + 16 + v.capacity() * 4 + 24 + 8)
@@ -728,5 +827,19 @@ mod tests {
         deletions("loi", 1, &mut v);
         v.sort();
         assert_eq!(v, vec!["li", "lo", "loi", "oi"]);
+    }
+
+    #[test]
+    fn letter_masks_bound_the_edit_distance() {
+        for (a, b) in [
+            ("coteeaaux", "coteaux"),
+            ("gofrt", "goffart"),
+            ("mrior", "miroir"),
+        ] {
+            let d = edit_distance(a.as_bytes(), b.as_bytes(), 3).unwrap_or(9);
+            assert!((letter_mask(a) ^ letter_mask(b)).count_ones() as usize <= 2 * d);
+        }
+        assert_eq!(letter_mask("abc"), 0b111);
+        assert_eq!(letter_mask("a-"), 1 | 1 << 26);
     }
 }

@@ -267,7 +267,9 @@ impl GeocodeIndex {
     fn qtoks(&self, words: &[String], last_is_prefix: bool, street: bool, muni: bool) -> Vec<QTok> {
         let mut out = Vec::new();
         let mut fz = Vec::new();
-        for (t, prefix) in self.canonical(words, last_is_prefix) {
+        let canon = self.canonical(words, last_is_prefix);
+        for (t, prefix) in &canon {
+            let (t, prefix) = (t.clone(), *prefix);
             let mut matches: Vec<(u32, f64)> = Vec::new();
             if let Some(id) = self.exact(&t) {
                 matches.push((id, 1.0));
@@ -303,7 +305,73 @@ impl GeocodeIndex {
                 generic,
             });
         }
+        if street {
+            self.fallback_matches(&canon, &mut out);
+        }
         out
+    }
+
+    /// Fallback candidate generation for words the dictionary does not explain (no exact or
+    /// one-typo match: two typos in a short word, `coteeaaux`, `gofrt`, or a typo across a
+    /// compound, `arenberggstraat`): each such word, alone and joined with the specific word
+    /// before or after it, is compared with every street name written as one word
+    /// ([`GeocodeIndex::compact_matches`], a wider edit budget). The streets found lend their
+    /// specific tokens to the words, at a similarity below any normal match, so they become
+    /// candidates and are scored as usual.
+    fn fallback_matches(&self, canon: &[(String, bool)], toks: &mut [QTok]) {
+        const PER_WINDOW: usize = 8;
+        // Specific (non-generic, alphabetic, complete) words, in order.
+        let specific: Vec<usize> = (0..canon.len().min(toks.len()))
+            .filter(|i| {
+                let (t, prefix) = &canon[*i];
+                !prefix && !toks[*i].generic && t.bytes().all(|b| b.is_ascii_alphabetic())
+            })
+            .collect();
+        let weak =
+            |i: usize| canon[i].0.len() >= 3 && toks[i].matches.iter().all(|(_, s)| *s < 0.85);
+        let mut windows: Vec<Vec<usize>> = Vec::new();
+        for (p, i) in specific.iter().enumerate() {
+            if !weak(*i) {
+                continue;
+            }
+            windows.push(vec![*i]);
+            if p > 0 {
+                windows.push(vec![specific[p - 1], *i]);
+            }
+            if let Some(n) = specific.get(p + 1) {
+                windows.push(vec![*i, *n]);
+            }
+        }
+        if windows.len() > 12 {
+            windows.truncate(12);
+        }
+        let mut added: Vec<(usize, u32, f64)> = Vec::new();
+        for w in &windows {
+            let text: String = w.iter().map(|i| canon[*i].0.as_str()).collect();
+            for (sid, nl, d) in self.compact_matches(&text, PER_WINDOW) {
+                let Some(st) = self.streets.get(sid as usize) else {
+                    continue;
+                };
+                let name = if nl { &st.tokens_nl } else { &st.tokens_fr };
+                let sim = match d {
+                    0 | 1 => 0.7,
+                    2 => 0.6,
+                    _ => 0.5,
+                };
+                for id in name.iter().filter(|id| !self.is_generic_token(**id)) {
+                    for i in w {
+                        added.push((*i, *id, sim));
+                    }
+                }
+            }
+        }
+        for (i, id, sim) in added {
+            if let Some(t) = toks.get_mut(i) {
+                if t.sim(id) < sim {
+                    t.matches.push((id, sim));
+                }
+            }
+        }
     }
 
     fn parse_free(&self, q: &str, autocomplete: bool) -> Vec<Parsed> {

@@ -512,3 +512,149 @@ async fn follows_the_live_dataset() {
     }
     panic!("the index never caught up");
 }
+
+/// Streets whose names two typos in a short word, or a typo across a compound, take out of the
+/// normal (one-typo) reach; with near-namesakes that must not win instead.
+fn fallback_index() -> GeocodeIndex {
+    let mut a = Vec::new();
+    let mut id = 1;
+    let streets: [(u32, &str, &str, &str, &str, &str, &str); 6] = [
+        (
+            1,
+            "Rue des Coteaux",
+            "Wijnheuvelenstraat",
+            "1210",
+            "21014",
+            "Saint-Josse-ten-Noode",
+            "Sint-Joost-ten-Node",
+        ),
+        (
+            2,
+            "Rue Saint-Josse",
+            "Sint-Joostsstraat",
+            "1210",
+            "21014",
+            "Saint-Josse-ten-Noode",
+            "Sint-Joost-ten-Node",
+        ),
+        (
+            3,
+            "Rue Goffart",
+            "Goffartstraat",
+            "1050",
+            "21009",
+            "Ixelles",
+            "Elsene",
+        ),
+        (
+            4,
+            "Chaussée d'Ixelles",
+            "Elsensesteenweg",
+            "1050",
+            "21009",
+            "Ixelles",
+            "Elsene",
+        ),
+        (
+            5,
+            "Rue d'Arenberg",
+            "Arenbergstraat",
+            "1000",
+            "21004",
+            "Bruxelles",
+            "Brussel",
+        ),
+        (
+            6,
+            "Rue des Côtes",
+            "Hellingstraat",
+            "1000",
+            "21004",
+            "Bruxelles",
+            "Brussel",
+        ),
+    ];
+    for (sid, fr, nl, pc, nis, mfr, mnl) in streets {
+        for n in 1..=30u32 {
+            a.push(addr(
+                id,
+                sid,
+                fr,
+                nl,
+                &n.to_string(),
+                pc,
+                nis,
+                mfr,
+                mnl,
+                150000.0 + sid as f64 * 1000.0 + n as f64 * 10.0,
+                170000.0,
+            ));
+            id += 1;
+        }
+    }
+    GeocodeIndex::build(Arc::new(Dataset::from_layers(
+        None,
+        vec![(Layer::Addresses, a)],
+    )))
+}
+
+#[test]
+fn two_typos_in_a_short_word_still_find_the_street() {
+    let ix = fallback_index();
+    for (q, want) in [
+        (
+            "Rue des Coteeaaux 2 1210 Saint-Josse-ten-Noode",
+            "Rue des Coteaux",
+        ),
+        ("Rue des Coaaux, 5, Schaerbeek", "Rue des Coteaux"),
+        ("22 Rue Gofrt, Ixelles", "Rue Goffart"),
+        // Dutch, short name with two typos, joined or split.
+        ("Gofrtstraat 22", "Rue Goffart"),
+        ("Gofrt straat 22 Elsene", "Rue Goffart"),
+        // A typo across a compound whose stem the dictionary only knows split ("aren berg").
+        ("arenberggstraat 1, 1000 brussel", "Rue d'Arenberg"),
+        ("Arenbergstrat 3 Brussel", "Rue d'Arenberg"),
+    ] {
+        let hits = ix.search(q, &opts());
+        let found = hits.iter().find(|h| {
+            h.street
+                .is_some_and(|s| ix.streets()[s as usize].name_fr.as_deref() == Some(want))
+        });
+        let h = found.unwrap_or_else(|| panic!("{want} not in the top 5 of {q:?}: {hits:?}"));
+        assert!(h.number.is_some(), "{q}");
+        assert_eq!(h.match_type, MatchType::Exact, "{q}");
+    }
+    // Without a street whose name the other words also fit, it is the first result.
+    for (q, want) in [
+        ("22 Rue Gofrt, Ixelles", "Rue Goffart"),
+        ("Gofrtstraat 22", "Rue Goffart"),
+        ("Rue des Coaaux 5", "Rue des Coteaux"),
+        ("arenberggstraat 1, 1000 brussel", "Rue d'Arenberg"),
+    ] {
+        assert_eq!(top(&ix, q).0, want, "{q}");
+    }
+    // The fallback scores below a normal match: the exact name wins over a near one.
+    assert_eq!(top(&ix, "Rue des Côtes 4").0, "Rue des Côtes");
+    assert_eq!(top(&ix, "Rue des Coteaux 4").0, "Rue des Coteaux");
+    // Nothing close enough: no street is made up.
+    let hits = ix.search("Xqzvwk 12", &opts());
+    assert!(hits.iter().all(|h| h.street.is_none()), "{hits:?}");
+}
+
+#[test]
+fn fallback_scan_is_bounded_by_length() {
+    let ix = fallback_index();
+    let m = ix.compact_matches("coteeaaux", 8);
+    let names: Vec<_> = m
+        .iter()
+        .map(|(s, _, d)| (ix.streets()[*s as usize].name_fr.clone(), *d))
+        .collect();
+    assert_eq!(
+        names.first(),
+        Some(&(Some("Rue des Coteaux".to_string()), 2))
+    );
+    assert!(ix.compact_matches("ab", 8).is_empty());
+    assert!(ix.compact_matches("zzzzzzzzzzzz", 8).is_empty());
+    assert_eq!(super::index::fallback_typos(5), 2);
+    assert_eq!(super::index::fallback_typos(2), 0);
+}
