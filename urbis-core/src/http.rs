@@ -759,7 +759,13 @@ async fn item(
     ))
 }
 
-fn parse_f64(param: &str, v: Option<&String>) -> Result<Option<f64>, Problem> {
+/// An input value as echoed in an error message: at most 40 characters.
+pub fn clip(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+/// An optional finite number parameter; 400 naming `param` otherwise.
+pub fn parse_f64(param: &str, v: Option<&String>) -> Result<Option<f64>, Problem> {
     match v {
         None => Ok(None),
         Some(s) => s
@@ -768,7 +774,7 @@ fn parse_f64(param: &str, v: Option<&String>) -> Result<Option<f64>, Problem> {
             .ok()
             .filter(|x| x.is_finite())
             .map(Some)
-            .ok_or_else(|| Problem::bad_param(param, format!("`{s}` is not a number"))),
+            .ok_or_else(|| Problem::bad_param(param, format!("`{}` is not a number", clip(s)))),
     }
 }
 

@@ -89,6 +89,17 @@ pub(crate) struct City {
 }
 
 /// Positions along one axis of the virtual (uniform) grid, as offsets from the centre.
+/// The class of a street of `segments` grid edges (`lf`: the length factor of the grid).
+fn street_class(major: bool, segments: usize, lf: f64) -> StreetClass {
+    if major {
+        StreetClass::Major
+    } else if segments as f64 * lf <= 2.0 {
+        StreetClass::Short
+    } else {
+        StreetClass::Minor
+    }
+}
+
 fn axis(rng: &mut Rng, lf: f64) -> Vec<f64> {
     let mut out = Vec::new();
     let mut x = -VIRTUAL_EXTENT;
@@ -213,13 +224,7 @@ impl City {
                         length: 0.0,
                     });
                 }
-                let class = if major {
-                    StreetClass::Major
-                } else if list.len() as f64 * lf <= 2.0 {
-                    StreetClass::Short
-                } else {
-                    StreetClass::Minor
-                };
+                let class = street_class(major, list.len(), lf);
                 chain_edges.push((class, list));
                 i = end;
             }
@@ -239,13 +244,7 @@ impl City {
                         length: 0.0,
                     });
                 }
-                let class = if major {
-                    StreetClass::Major
-                } else if list.len() as f64 * lf <= 2.0 {
-                    StreetClass::Short
-                } else {
-                    StreetClass::Minor
-                };
+                let class = street_class(major, list.len(), lf);
                 chain_edges.push((class, list));
                 j = end;
             }

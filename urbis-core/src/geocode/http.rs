@@ -25,7 +25,7 @@ use super::search::{
 };
 use super::{Current, GeocodeIndex, Geocoder};
 use crate::crs::{Crs, CrsEngine};
-use crate::http::{check_known, Problem, SharedDataset};
+use crate::http::{check_known, clip, parse_f64, Problem, SharedDataset};
 
 /// Default number of results.
 pub const DEFAULT_LIMIT: usize = 10;
@@ -82,10 +82,6 @@ fn parse_lang(param: &str, v: Option<&String>) -> Result<Option<Lang>, Problem> 
             .map(Some)
             .ok_or_else(|| Problem::bad_param(param, format!("`{}` is not fr or nl", clip(s)))),
     }
-}
-
-fn clip(s: &str) -> String {
-    s.chars().take(40).collect()
 }
 
 fn parse_limit(v: Option<&String>) -> Result<usize, Problem> {
@@ -591,19 +587,6 @@ async fn structured(
     let hits = cur.index.search_structured(&s, &opts);
     let query = json!({"street": s.street, "number": s.number, "box": s.box_number, "postcode": s.postcode, "municipality": s.municipality});
     geocodejson(&cur, &hits, query, lang, crs, &state.engine)
-}
-
-fn parse_f64(param: &str, v: Option<&String>) -> Result<Option<f64>, Problem> {
-    match v {
-        None => Ok(None),
-        Some(s) => s
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
-            .map(Some)
-            .ok_or_else(|| Problem::bad_param(param, format!("`{}` is not a number", clip(s)))),
-    }
 }
 
 async fn reverse(
