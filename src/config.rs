@@ -12,6 +12,9 @@ pub struct Config {
     pub server: ServerConfig,
     pub data: DataConfig,
     pub crs: CrsConfig,
+    pub tiles: crate::tiles::Settings,
+    pub downloads: crate::downloads::Settings,
+    pub catalog: crate::catalog::Settings,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,8 +1,11 @@
 //! `urbis`: the one binary of the Brussels UrbIS map and open-data server.
 
+mod catalog;
 mod commands;
 mod config;
+mod downloads;
 mod server;
+mod tiles;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -91,6 +94,12 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
+    #[command(flatten)]
+    Tiles(tiles::Cmd),
+    #[command(flatten)]
+    Downloads(downloads::Cmd),
+    #[command(flatten)]
+    Catalog(catalog::Cmd),
 }
 
 fn main() -> ExitCode {
@@ -145,5 +154,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::geocode(&cfg, None, Some((lon, lat)), limit, None).await
         }
         Command::Log { limit } => commands::log(&cfg, limit).await,
+        Command::Tiles(cmd) => tiles::run(&cfg, cmd).await,
+        Command::Downloads(cmd) => downloads::run(&cfg, cmd).await,
+        Command::Catalog(cmd) => catalog::run(&cfg, cmd).await,
     }
 }

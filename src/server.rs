@@ -20,11 +20,29 @@ use tower_http::cors::CorsLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use urbis_core::http::{CoreState, Problem, SharedDataset};
+use urbis_core::http::{CoreState, OgcExtension, Problem, SharedDataset};
 use urbis_core::store::{FeatureStore, SqliteStore};
 use urbis_core::{CrsEngine, Dataset};
 
 use crate::config::Config;
+
+/// What the modules' `mount` functions get from the server.
+#[derive(Clone)]
+#[allow(dead_code)] // until every module reads every field
+pub struct ServerContext {
+    pub cfg: Config,
+    pub store: SqliteStore,
+    /// The live dataset; `dataset.subscribe()` is notified when a new generation goes live.
+    pub dataset: Arc<SharedDataset>,
+    pub engine: CrsEngine,
+}
+
+/// A module's routes and its contribution to the `/ogc` root.
+#[derive(Default)]
+pub struct Mounted {
+    pub router: Router,
+    pub ogc: Option<Arc<dyn OgcExtension>>,
+}
 
 #[derive(Clone)]
 struct AppState {
@@ -115,7 +133,14 @@ async fn not_found(req: Request<Body>) -> Problem {
 }
 
 /// Build the application router.
-fn app(cfg: &Config, core: CoreState, state: AppState) -> Router {
+fn app(cfg: &Config, mut core: CoreState, state: AppState, modules: Vec<Mounted>) -> Router {
+    let mut extra = Router::new();
+    for m in modules {
+        if let Some(ext) = m.ogc {
+            core = core.with_extension(ext);
+        }
+        extra = extra.merge(m.router);
+    }
     let ops = Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics_handler))
@@ -124,6 +149,7 @@ fn app(cfg: &Config, core: CoreState, state: AppState) -> Router {
     Router::new()
         .merge(urbis_core::http::router(core))
         .merge(geocoder)
+        .merge(extra)
         .merge(ops)
         .fallback(not_found)
         .layer(middleware::from_fn(track_metrics))
@@ -239,13 +265,28 @@ pub async fn serve(cfg: Config) -> Result<()> {
     let (tx, _rx) = watch::channel(Arc::new(ds));
     let dataset = Arc::new(tx);
 
-    let core = CoreState::new(dataset.clone(), engine, cfg.server.public_url.clone());
+    let core = CoreState::new(
+        dataset.clone(),
+        engine.clone(),
+        cfg.server.public_url.clone(),
+    );
     let state = AppState {
         store: store.clone(),
         dataset: dataset.clone(),
         metrics,
     };
-    let router = app(&cfg, core, state);
+    let ctx = ServerContext {
+        cfg: cfg.clone(),
+        store: store.clone(),
+        dataset: dataset.clone(),
+        engine,
+    };
+    let modules = vec![
+        crate::tiles::mount(&ctx).await.context("tiles")?,
+        crate::downloads::mount(&ctx).await.context("downloads")?,
+        crate::catalog::mount(&ctx).await.context("catalogue")?,
+    ];
+    let router = app(&cfg, core, state, modules);
     tokio::spawn(reload_loop(
         store,
         dataset,

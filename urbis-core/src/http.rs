@@ -26,6 +26,33 @@ use crate::model::{text_attr, Feature, Layer};
 /// Subscribers (tile caches, the catalogue) are notified through [`watch::Receiver::changed`].
 pub type SharedDataset = watch::Sender<Arc<Dataset>>;
 
+/// Another crate's contribution to the shared `/ogc` root: OGC API Tiles (tile-server) and
+/// OGC API Records (datastore-api) live beside the features without the core knowing them.
+///
+/// The contributing crate serves its own routes (static paths such as
+/// `/ogc/collections/catalog` take precedence over the core's `/ogc/collections/{collection}`;
+/// nested routes under a feature collection must name the parameter `{collection}`); the core
+/// lists what it contributes in the landing page, the conformance declaration and the
+/// collections document. `base` is the public base URL without a trailing slash.
+pub trait OgcExtension: Send + Sync {
+    /// Conformance class URIs added to `/ogc/conformance`.
+    fn conformance(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Links added to the landing page (e.g. `tiling-schemes`).
+    fn landing_links(&self, _base: &str) -> Vec<Value> {
+        Vec::new()
+    }
+    /// Collections listed at `/ogc/collections` after the UrbIS feature collections.
+    fn collections(&self, _base: &str) -> Vec<Value> {
+        Vec::new()
+    }
+    /// Links added to a UrbIS feature collection's description (e.g. its vector tilesets).
+    fn collection_links(&self, _base: &str, _collection: &str) -> Vec<Value> {
+        Vec::new()
+    }
+}
+
 /// State of the core router.
 #[derive(Clone)]
 pub struct CoreState {
@@ -34,6 +61,8 @@ pub struct CoreState {
     /// Public base URL (`https://urbis.example.org`) used in links; by default derived from the
     /// request's `Host` header.
     pub public_url: Option<String>,
+    /// What other crates add to the `/ogc` root.
+    pub extensions: Vec<Arc<dyn OgcExtension>>,
 }
 
 impl CoreState {
@@ -42,7 +71,14 @@ impl CoreState {
             dataset,
             engine,
             public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
+            extensions: Vec::new(),
         }
+    }
+
+    /// Add another crate's contribution to the `/ogc` root.
+    pub fn with_extension(mut self, ext: Arc<dyn OgcExtension>) -> Self {
+        self.extensions.push(ext);
+        self
     }
 
     fn current(&self) -> Arc<Dataset> {
@@ -240,40 +276,60 @@ pub fn check_known(params: &BTreeMap<String, String>, allowed: &[&str]) -> Resul
     Ok(())
 }
 
-async fn landing(BaseUrl(base): BaseUrl, Query(params): Params) -> Result<Response, Problem> {
+async fn landing(
+    State(state): State<CoreState>,
+    BaseUrl(base): BaseUrl,
+    Query(params): Params,
+) -> Result<Response, Problem> {
     check_known(&params, &["f"])?;
     check_format(&params)?;
+    let mut links = vec![
+        json!({"href": format!("{base}/ogc"), "rel": "self", "type": "application/json", "title": "This document"}),
+        json!({"href": format!("{base}/ogc/conformance"), "rel": "conformance", "type": "application/json", "title": "Conformance classes"}),
+        json!({"href": format!("{base}/ogc/collections"), "rel": "data", "type": "application/json", "title": "Collections"}),
+    ];
+    for ext in &state.extensions {
+        links.extend(ext.landing_links(&base));
+    }
     Ok(json_response(
         "application/json",
         json!({
             "title": "urbis — Brussels UrbIS",
             "description": "UrbIS reference data of the Brussels-Capital Region (addresses, buildings, cadastral parcels, streets, municipalities) as OGC API Features.",
             "attribution": "Realised by means of Brussels UrbIS®© - Distribution & Copyright Paradigm",
-            "links": [
-                {"href": format!("{base}/ogc"), "rel": "self", "type": "application/json", "title": "This document"},
-                {"href": format!("{base}/ogc/conformance"), "rel": "conformance", "type": "application/json", "title": "Conformance classes"},
-                {"href": format!("{base}/ogc/collections"), "rel": "data", "type": "application/json", "title": "Collections"},
-            ]
+            "links": links,
         }),
     ))
 }
 
-async fn conformance(Query(params): Params) -> Result<Response, Problem> {
+async fn conformance(
+    State(state): State<CoreState>,
+    Query(params): Params,
+) -> Result<Response, Problem> {
     check_known(&params, &["f"])?;
     check_format(&params)?;
+    let mut classes: Vec<String> = [
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+        "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+        "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    ]
+    .map(String::from)
+    .to_vec();
+    for ext in &state.extensions {
+        for c in ext.conformance() {
+            if !classes.contains(&c) {
+                classes.push(c);
+            }
+        }
+    }
     Ok(json_response(
         "application/json",
-        json!({
-            "conformsTo": [
-                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-                "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-                "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
-            ]
-        }),
+        json!({ "conformsTo": classes }),
     ))
 }
 
-fn collection_json(base: &str, layer: Layer, ds: &Dataset, engine: &CrsEngine) -> Value {
+fn collection_json(base: &str, layer: Layer, ds: &Dataset, state: &CoreState) -> Value {
+    let engine = &state.engine;
     let idx = ds.layer(layer);
     let mut extent = Value::Null;
     if let Some(r) = idx.and_then(|i| i.extent()) {
@@ -292,6 +348,13 @@ fn collection_json(base: &str, layer: Layer, ds: &Dataset, engine: &CrsEngine) -
         });
     }
     let id = layer.id();
+    let mut links = vec![
+        json!({"href": format!("{base}/ogc/collections/{id}"), "rel": "self", "type": "application/json"}),
+        json!({"href": format!("{base}/ogc/collections/{id}/items"), "rel": "items", "type": "application/geo+json", "title": "Features"}),
+    ];
+    for ext in &state.extensions {
+        links.extend(ext.collection_links(base, id));
+    }
     json!({
         "id": id,
         "title": layer.title(),
@@ -300,10 +363,7 @@ fn collection_json(base: &str, layer: Layer, ds: &Dataset, engine: &CrsEngine) -
         "crs": supported_crs_uris(),
         "storageCrs": Crs::Lambert72.uri(),
         "numberOfFeatures": idx.map(|i| i.len()).unwrap_or(0),
-        "links": [
-            {"href": format!("{base}/ogc/collections/{id}"), "rel": "self", "type": "application/json"},
-            {"href": format!("{base}/ogc/collections/{id}/items"), "rel": "items", "type": "application/geo+json", "title": "Features"},
-        ]
+        "links": links,
     })
 }
 
@@ -315,10 +375,13 @@ async fn collections(
     check_known(&params, &["f"])?;
     check_format(&params)?;
     let ds = state.current();
-    let cols: Vec<Value> = ds
+    let mut cols: Vec<Value> = ds
         .layers()
-        .map(|l| collection_json(&base, l.layer(), &ds, &state.engine))
+        .map(|l| collection_json(&base, l.layer(), &ds, &state))
         .collect();
+    for ext in &state.extensions {
+        cols.extend(ext.collections(&base));
+    }
     Ok(json_response(
         "application/json",
         json!({
@@ -348,7 +411,7 @@ async fn collection(
     let layer = find_layer(&ds, &id)?;
     Ok(json_response(
         "application/json",
-        collection_json(&base, layer, &ds, &state.engine),
+        collection_json(&base, layer, &ds, &state),
     ))
 }
 

@@ -1,0 +1,29 @@
+//! Vector tiles (issue 5): the tile-server crate's routes, tile cache settings and the `urbis tiles` commands.
+//!
+//! Owned by its issue; the server mounts [`mount`], the CLI flattens [`Cmd`] into its
+//! commands and the configuration has a `[tiles]` section of type [`Settings`].
+
+use anyhow::Result;
+use clap::Subcommand;
+use serde::Deserialize;
+
+use crate::config::Config;
+use crate::server::{Mounted, ServerContext};
+
+/// The `[tiles]` section of `urbis.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {}
+
+/// Top-level commands this module adds to the CLI.
+#[derive(Subcommand, Debug)]
+pub enum Cmd {}
+
+/// Routes and `/ogc` contribution of this module.
+pub async fn mount(_ctx: &ServerContext) -> Result<Mounted> {
+    Ok(Mounted::default())
+}
+
+pub async fn run(_cfg: &Config, cmd: Cmd) -> Result<()> {
+    match cmd {}
+}
