@@ -4,3 +4,5 @@
 //! DCAT-AP publication for the portals that harvest us, CSW 2.0.2, OGC API Records and
 //! downloads. The catalogue is the subject of the datastore issue; this crate is part of the
 //! workspace so that the binary and CI build it from the start.
+
+pub mod downloads;

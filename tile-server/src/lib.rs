@@ -4,6 +4,8 @@
 //! styles, caching and pre-seeding to PMTiles/MBTiles. This crate currently holds the Web
 //! Mercator tile grid; the tile endpoints are the subject of the vector tile issue.
 
+pub mod style;
+
 /// A tile address in the Web Mercator quad tree (XYZ scheme, y down from the north).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TileCoord {
