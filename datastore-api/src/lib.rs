@@ -6,3 +6,4 @@
 //! workspace so that the binary and CI build it from the start.
 
 pub mod downloads;
+pub mod publish;
