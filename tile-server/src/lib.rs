@@ -1,10 +1,16 @@
 //! # tile-server
 //!
-//! Mapbox Vector Tiles from the urbis spatial core: tile math, encoding, TileJSON, MapLibre
-//! styles, caching and pre-seeding to PMTiles/MBTiles. This crate currently holds the Web
-//! Mercator tile grid; the tile endpoints are the subject of the vector tile issue.
+//! Mapbox Vector Tiles from the urbis spatial core: tile math ([`tms`]), the encoder
+//! ([`mvt`], [`geometry`], [`render`]) over a per-generation prepared copy of the data
+//! ([`source`]), the HTTP routes with caching ([`http`], [`cache`]), PMTiles/MBTiles
+//! pre-seeding ([`archive`], [`seed`]), OGC API Tiles, and the MapLibre styles ([`style`]).
 
+pub mod geometry;
+pub mod mvt;
+pub mod render;
+pub mod source;
 pub mod style;
+pub mod tms;
 
 /// A tile address in the Web Mercator quad tree (XYZ scheme, y down from the north).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,0 +1,650 @@
+//! From a geometry in the tile's CRS to valid integer tile geometry: transform to tile space,
+//! select by the buffered tile, simplify, snap, clip and repair.
+//!
+//! * Points are kept when they lie in the buffered tile (`-buffer ..= extent + buffer`).
+//! * Lines are clipped to the buffered tile with Liang–Barsky, split where they leave and
+//!   re-enter it, simplified (Douglas–Peucker), snapped to integers; repeated points and
+//!   zero-length parts are dropped.
+//! * Polygons are simplified per ring, snapped, then passed through i_overlay's integer
+//!   overlay: intersection with the buffered tile square when they cross it, otherwise its
+//!   OGC simplification, which returns OGC-valid integer polygons (no self-intersections,
+//!   no degenerate rings, no repeated or collinear points) with exteriors of positive area in
+//!   tile space (clockwise with y down, as MVT requires) and holes of negative area.
+//!   Validity is thus established *after* snapping, in the integer grid the client sees.
+
+use geo::{Coord, Geometry, LineString, Polygon};
+use i_overlay::core::fill_rule::FillRule;
+use i_overlay::core::overlay::{IntOverlayOptions, Overlay};
+use i_overlay::core::overlay_rule::OverlayRule;
+use i_overlay::core::simplify::Simplify;
+use i_overlay::i_float::int::point::IntPoint;
+
+use crate::mvt::{IPoint, TileGeom, EXTENT};
+
+/// A tile's frame in its CRS: maps CRS coordinates to tile space (x right, y down).
+#[derive(Debug, Clone, Copy)]
+pub struct TileFrame {
+    pub minx: f64,
+    pub miny: f64,
+    pub maxx: f64,
+    pub maxy: f64,
+    /// Buffer around the tile, in tile units.
+    pub buffer: f64,
+}
+
+impl TileFrame {
+    pub fn new(bounds: (f64, f64, f64, f64), buffer: f64) -> Self {
+        TileFrame {
+            minx: bounds.0,
+            miny: bounds.1,
+            maxx: bounds.2,
+            maxy: bounds.3,
+            buffer,
+        }
+    }
+
+    /// Units of the CRS per tile unit.
+    pub fn unit(&self) -> f64 {
+        (self.maxx - self.minx) / EXTENT as f64
+    }
+
+    /// The buffered tile in CRS coordinates (for the spatial selection).
+    pub fn buffered(&self) -> (f64, f64, f64, f64) {
+        let b = self.buffer * self.unit();
+        (self.minx - b, self.miny - b, self.maxx + b, self.maxy + b)
+    }
+
+    #[inline]
+    pub fn to_tile(&self, c: Coord<f64>) -> (f64, f64) {
+        let e = EXTENT as f64;
+        (
+            (c.x - self.minx) * e / (self.maxx - self.minx),
+            (self.maxy - c.y) * e / (self.maxy - self.miny),
+        )
+    }
+
+    fn lo(&self) -> f64 {
+        -self.buffer
+    }
+
+    fn hi(&self) -> f64 {
+        EXTENT as f64 + self.buffer
+    }
+}
+
+/// Zoom-dependent generalisation, in tile units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Generalize {
+    /// Douglas–Peucker tolerance (0: none beyond snapping).
+    pub tolerance: f64,
+    /// Polygons whose bounding box is smaller than this on both sides, and line parts shorter
+    /// than this, are dropped (0: keep everything that survives snapping).
+    pub min_size: f64,
+}
+
+impl Generalize {
+    pub const NONE: Generalize = Generalize {
+        tolerance: 0.0,
+        min_size: 0.0,
+    };
+}
+
+/// Process one geometry for a tile. `None` when nothing of it remains.
+pub fn process(g: &Geometry<f64>, frame: &TileFrame, gen: Generalize) -> Option<TileGeom> {
+    match g {
+        Geometry::Point(p) => points(std::iter::once(p.0), frame),
+        Geometry::MultiPoint(mp) => points(mp.0.iter().map(|p| p.0), frame),
+        Geometry::LineString(l) => lines(std::iter::once(l), frame, gen),
+        Geometry::MultiLineString(ml) => lines(ml.0.iter(), frame, gen),
+        Geometry::Polygon(p) => polygons(std::iter::once(p), frame, gen),
+        Geometry::MultiPolygon(mp) => polygons(mp.0.iter(), frame, gen),
+        Geometry::Rect(r) => polygons(std::iter::once(&r.to_polygon()), frame, gen),
+        Geometry::Triangle(t) => polygons(std::iter::once(&t.to_polygon()), frame, gen),
+        Geometry::Line(l) => lines(
+            std::iter::once(&LineString::new(vec![l.start, l.end])),
+            frame,
+            gen,
+        ),
+        // Mixed collections are not part of the UrbIS model; they are left out of tiles.
+        Geometry::GeometryCollection(_) => None,
+    }
+}
+
+fn snap(p: (f64, f64)) -> IPoint {
+    [p.0.round() as i32, p.1.round() as i32]
+}
+
+fn points(it: impl Iterator<Item = Coord<f64>>, frame: &TileFrame) -> Option<TileGeom> {
+    let (lo, hi) = (frame.lo(), frame.hi());
+    let mut out: Vec<IPoint> = Vec::new();
+    for c in it {
+        let (x, y) = frame.to_tile(c);
+        if x >= lo && x <= hi && y >= lo && y <= hi {
+            let p = snap((x, y));
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+    }
+    (!out.is_empty()).then_some(TileGeom::Points(out))
+}
+
+/// Liang–Barsky: the part of segment a→b inside the box, as parameters t0 ≤ t1.
+fn clip_segment(a: (f64, f64), b: (f64, f64), lo: f64, hi: f64) -> Option<(f64, f64)> {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let mut t0 = 0.0f64;
+    let mut t1 = 1.0f64;
+    for (p, q) in [
+        (-dx, a.0 - lo),
+        (dx, hi - a.0),
+        (-dy, a.1 - lo),
+        (dy, hi - a.1),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+        } else {
+            let r = q / p;
+            if p < 0.0 {
+                if r > t1 {
+                    return None;
+                }
+                t0 = t0.max(r);
+            } else {
+                if r < t0 {
+                    return None;
+                }
+                t1 = t1.min(r);
+            }
+        }
+    }
+    Some((t0, t1))
+}
+
+/// Clip a polyline (tile space) to the square `lo..=hi`, splitting it where it leaves.
+pub fn clip_line(pts: &[(f64, f64)], lo: f64, hi: f64) -> Vec<Vec<(f64, f64)>> {
+    let mut out = Vec::new();
+    let mut cur: Vec<(f64, f64)> = Vec::new();
+    for w in pts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        match clip_segment(a, b, lo, hi) {
+            Some((t0, t1)) => {
+                let at = |t: f64| (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1));
+                if t0 > 0.0 || cur.is_empty() {
+                    if cur.len() >= 2 {
+                        out.push(std::mem::take(&mut cur));
+                    }
+                    cur.clear();
+                    cur.push(if t0 > 0.0 { at(t0) } else { a });
+                }
+                cur.push(if t1 < 1.0 { at(t1) } else { b });
+                if t1 < 1.0 {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            None => {
+                if cur.len() >= 2 {
+                    out.push(std::mem::take(&mut cur));
+                }
+                cur.clear();
+            }
+        }
+    }
+    if cur.len() >= 2 {
+        out.push(cur);
+    }
+    out
+}
+
+fn seg_dist2(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 == 0.0 {
+        0.0
+    } else {
+        (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0)
+    };
+    let (cx, cy) = (a.0 + t * dx - p.0, a.1 + t * dy - p.1);
+    cx * cx + cy * cy
+}
+
+/// Douglas–Peucker on an open polyline; keeps both ends.
+pub fn simplify(pts: &[(f64, f64)], tolerance: f64) -> Vec<(f64, f64)> {
+    if tolerance <= 0.0 || pts.len() <= 2 {
+        return pts.to_vec();
+    }
+    let tol2 = tolerance * tolerance;
+    let mut keep = vec![false; pts.len()];
+    keep[0] = true;
+    keep[pts.len() - 1] = true;
+    let mut stack = vec![(0usize, pts.len() - 1)];
+    while let Some((s, e)) = stack.pop() {
+        if e <= s + 1 {
+            continue;
+        }
+        let mut best = (0.0, 0usize);
+        for (i, p) in pts.iter().enumerate().take(e).skip(s + 1) {
+            let d = seg_dist2(*p, pts[s], pts[e]);
+            if d > best.0 {
+                best = (d, i);
+            }
+        }
+        if best.0 > tol2 {
+            keep[best.1] = true;
+            stack.push((s, best.1));
+            stack.push((best.1, e));
+        }
+    }
+    pts.iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(p, _)| *p)
+        .collect()
+}
+
+fn dedup_snapped(pts: impl Iterator<Item = (f64, f64)>) -> Vec<IPoint> {
+    let mut out: Vec<IPoint> = Vec::new();
+    for p in pts {
+        let s = snap(p);
+        if out.last() != Some(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+fn lines<'a>(
+    it: impl Iterator<Item = &'a LineString<f64>>,
+    frame: &TileFrame,
+    gen: Generalize,
+) -> Option<TileGeom> {
+    let (lo, hi) = (frame.lo(), frame.hi());
+    let mut out = Vec::new();
+    for l in it {
+        let pts: Vec<(f64, f64)> = l.0.iter().map(|c| frame.to_tile(*c)).collect();
+        for piece in clip_line(&pts, lo, hi) {
+            let simplified = simplify(&piece, gen.tolerance);
+            let snapped = dedup_snapped(simplified.into_iter());
+            if snapped.len() < 2 {
+                continue;
+            }
+            if gen.min_size > 0.0 {
+                let len: f64 = snapped
+                    .windows(2)
+                    .map(|w| {
+                        (((w[1][0] - w[0][0]) as f64).powi(2)
+                            + ((w[1][1] - w[0][1]) as f64).powi(2))
+                        .sqrt()
+                    })
+                    .sum();
+                if len < gen.min_size {
+                    continue;
+                }
+            }
+            out.push(snapped);
+        }
+    }
+    (!out.is_empty()).then_some(TileGeom::Lines(out))
+}
+
+/// One ring to tile space, simplified (as a closed loop) and snapped; `None` when it collapses.
+fn ring(ls: &LineString<f64>, frame: &TileFrame, tolerance: f64) -> Option<Vec<IntPoint>> {
+    let mut pts: Vec<(f64, f64)> = ls.0.iter().map(|c| frame.to_tile(*c)).collect();
+    if pts.len() >= 2 && pts.first() == pts.last() {
+        pts.pop();
+    }
+    if pts.len() < 3 {
+        return None;
+    }
+    let pts = if tolerance > 0.0 && pts.len() > 4 {
+        // Split the loop at the point farthest from the first so both halves keep their ends.
+        let far = pts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i, (p.0 - pts[0].0).powi(2) + (p.1 - pts[0].1).powi(2)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(i, _)| i)
+            .unwrap_or(0);
+        let mut first: Vec<(f64, f64)> = pts[..=far].to_vec();
+        let mut second: Vec<(f64, f64)> = pts[far..].to_vec();
+        second.push(pts[0]);
+        first = simplify(&first, tolerance);
+        second = simplify(&second, tolerance);
+        first.pop();
+        second.pop();
+        first.extend(second);
+        first
+    } else {
+        pts
+    };
+    let mut snapped = dedup_snapped(pts.into_iter());
+    while snapped.len() > 1 && snapped.first() == snapped.last() {
+        snapped.pop();
+    }
+    (snapped.len() >= 3).then(|| {
+        snapped
+            .into_iter()
+            .map(|p| IntPoint::new(p[0], p[1]))
+            .collect()
+    })
+}
+
+fn polygons<'a>(
+    it: impl Iterator<Item = &'a Polygon<f64>>,
+    frame: &TileFrame,
+    gen: Generalize,
+) -> Option<TileGeom> {
+    let (lo, hi) = (frame.lo(), frame.hi());
+    let mut shapes: Vec<Vec<Vec<IntPoint>>> = Vec::new();
+    let mut bmin = (f64::INFINITY, f64::INFINITY);
+    let mut bmax = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for p in it {
+        // Bounding box of the exterior in tile space: quick rejection and size test.
+        let mut pmin = (f64::INFINITY, f64::INFINITY);
+        let mut pmax = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for c in &p.exterior().0 {
+            let (x, y) = frame.to_tile(*c);
+            pmin = (pmin.0.min(x), pmin.1.min(y));
+            pmax = (pmax.0.max(x), pmax.1.max(y));
+        }
+        if pmax.0 < lo || pmin.0 > hi || pmax.1 < lo || pmin.1 > hi {
+            continue;
+        }
+        if gen.min_size > 0.0 && pmax.0 - pmin.0 < gen.min_size && pmax.1 - pmin.1 < gen.min_size {
+            continue;
+        }
+        let Some(ext) = ring(p.exterior(), frame, gen.tolerance) else {
+            continue;
+        };
+        let mut shape = vec![ext];
+        for h in p.interiors() {
+            if let Some(r) = ring(h, frame, gen.tolerance) {
+                shape.push(r);
+            }
+        }
+        bmin = (bmin.0.min(pmin.0), bmin.1.min(pmin.1));
+        bmax = (bmax.0.max(pmax.0), bmax.1.max(pmax.1));
+        shapes.push(shape);
+    }
+    if shapes.is_empty() {
+        return None;
+    }
+    let inside = bmin.0 >= lo && bmin.1 >= lo && bmax.0 <= hi && bmax.1 <= hi;
+    let result = if inside {
+        shapes
+            .as_slice()
+            .simplify(FillRule::EvenOdd, IntOverlayOptions::ogc())
+    } else {
+        let (l, h) = (lo.floor() as i32, hi.ceil() as i32);
+        let square = vec![vec![
+            IntPoint::new(l, l),
+            IntPoint::new(h, l),
+            IntPoint::new(h, h),
+            IntPoint::new(l, h),
+        ]];
+        let subj: Vec<Vec<IntPoint>> = shapes.into_iter().flatten().collect();
+        Overlay::with_contours_custom(&subj, &square, IntOverlayOptions::ogc(), Default::default())
+            .overlay(OverlayRule::Intersect, FillRule::EvenOdd)
+    };
+    let polys: Vec<Vec<Vec<IPoint>>> = result
+        .into_iter()
+        .map(|shape| {
+            shape
+                .into_iter()
+                .map(|c| c.into_iter().map(|p| [p.x, p.y]).collect::<Vec<IPoint>>())
+                .filter(|r| r.len() >= 3)
+                .collect::<Vec<_>>()
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!polys.is_empty()).then_some(TileGeom::Polygons(polys))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mvt::ring_area2;
+    use geo::{line_string, point, polygon, MultiPolygon, Validation};
+
+    /// A frame whose CRS units equal tile units with y up (tile y = 4096 - crs y).
+    fn unit_frame(buffer: f64) -> TileFrame {
+        TileFrame::new((0.0, 0.0, 4096.0, 4096.0), buffer)
+    }
+
+    fn to_geo(polys: &[Vec<Vec<IPoint>>]) -> MultiPolygon<f64> {
+        MultiPolygon::new(
+            polys
+                .iter()
+                .map(|p| {
+                    let ring = |r: &Vec<IPoint>| {
+                        LineString::from(
+                            r.iter()
+                                .map(|c| (c[0] as f64, c[1] as f64))
+                                .collect::<Vec<_>>(),
+                        )
+                    };
+                    Polygon::new(ring(&p[0]), p[1..].iter().map(ring).collect())
+                })
+                .collect(),
+        )
+    }
+
+    fn assert_valid_mvt_polygons(g: &TileGeom) {
+        let TileGeom::Polygons(polys) = g else {
+            panic!("expected polygons, got {g:?}");
+        };
+        for p in polys {
+            assert!(
+                ring_area2(&p[0]) > 0,
+                "exterior must be clockwise in tile space: {p:?}"
+            );
+            for h in &p[1..] {
+                assert!(ring_area2(h) < 0, "holes must be counter-clockwise: {h:?}");
+            }
+            for r in p {
+                assert!(r.len() >= 3);
+                for i in 0..r.len() {
+                    assert_ne!(r[i], r[(i + 1) % r.len()], "repeated point in {r:?}");
+                }
+            }
+        }
+        assert!(to_geo(polys).is_valid(), "invalid polygons {polys:?}");
+    }
+
+    #[test]
+    fn tile_frame_maps_y_down() {
+        let f = TileFrame::new((100.0, 200.0, 300.0, 400.0), 64.0);
+        assert_eq!(f.to_tile(Coord { x: 100.0, y: 400.0 }), (0.0, 0.0));
+        assert_eq!(f.to_tile(Coord { x: 300.0, y: 200.0 }), (4096.0, 4096.0));
+        let b = f.buffered();
+        assert!((b.0 - (100.0 - 64.0 * 200.0 / 4096.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn points_inside_buffer_only() {
+        let f = unit_frame(64.0);
+        let g = Geometry::MultiPoint(
+            vec![
+                point!(x: 10.0, y: 10.0),
+                point!(x: -60.0, y: 10.0),
+                point!(x: -70.0, y: 10.0),
+            ]
+            .into(),
+        );
+        assert_eq!(
+            process(&g, &f, Generalize::NONE),
+            Some(TileGeom::Points(vec![[10, 4086], [-60, 4086]]))
+        );
+        assert_eq!(
+            process(
+                &Geometry::Point(point!(x: 5000.0, y: 10.0)),
+                &f,
+                Generalize::NONE
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn line_leaving_and_reentering_is_split() {
+        let f = unit_frame(0.0);
+        // y up in CRS; tile y = 4096 - y.
+        let l = Geometry::LineString(line_string![
+            (x: 100.0, y: 100.0),
+            (x: 5000.0, y: 100.0),
+            (x: 5000.0, y: 200.0),
+            (x: 100.0, y: 200.0),
+        ]);
+        let Some(TileGeom::Lines(parts)) = process(&l, &f, Generalize::NONE) else {
+            panic!("expected lines");
+        };
+        assert_eq!(
+            parts,
+            vec![
+                vec![[100, 3996], [4096, 3996]],
+                vec![[4096, 3896], [100, 3896]]
+            ]
+        );
+    }
+
+    #[test]
+    fn zero_length_lines_dropped_and_repeats_removed() {
+        let f = unit_frame(0.0);
+        let l = Geometry::LineString(line_string![(x: 10.1, y: 10.0), (x: 10.2, y: 10.1)]);
+        assert_eq!(process(&l, &f, Generalize::NONE), None);
+        let l = Geometry::LineString(
+            line_string![(x: 10.0, y: 10.0), (x: 10.2, y: 10.0), (x: 20.0, y: 10.0)],
+        );
+        assert_eq!(
+            process(&l, &f, Generalize::NONE),
+            Some(TileGeom::Lines(vec![vec![[10, 4086], [20, 4086]]]))
+        );
+        // Shorter than min_size after generalisation.
+        let l = Geometry::LineString(line_string![(x: 10.0, y: 10.0), (x: 14.0, y: 10.0)]);
+        let gen = Generalize {
+            tolerance: 1.0,
+            min_size: 8.0,
+        };
+        assert_eq!(process(&l, &f, gen), None);
+    }
+
+    #[test]
+    fn polygon_winding_is_fixed_both_ways() {
+        let f = unit_frame(64.0);
+        // Counter-clockwise in the CRS (y up) = clockwise in tile space, and the reverse.
+        for ccw in [true, false] {
+            let mut ext = vec![
+                (10.0, 10.0),
+                (110.0, 10.0),
+                (110.0, 110.0),
+                (10.0, 110.0),
+                (10.0, 10.0),
+            ];
+            let mut hole = vec![
+                (40.0, 40.0),
+                (40.0, 60.0),
+                (60.0, 60.0),
+                (60.0, 40.0),
+                (40.0, 40.0),
+            ];
+            if !ccw {
+                ext.reverse();
+                hole.reverse();
+            }
+            let p = Geometry::Polygon(Polygon::new(ext.into(), vec![hole.into()]));
+            let g = process(&p, &f, Generalize::NONE).expect("kept");
+            assert_valid_mvt_polygons(&g);
+            let TileGeom::Polygons(polys) = g else {
+                unreachable!()
+            };
+            assert_eq!(polys.len(), 1);
+            assert_eq!(polys[0].len(), 2, "hole kept");
+            assert_eq!(ring_area2(&polys[0][0]), 2 * 100 * 100);
+        }
+    }
+
+    #[test]
+    fn clipping_keeps_hole_and_validity() {
+        let f = unit_frame(0.0);
+        // A square straddling the right edge with a hole also crossing it.
+        let p = Geometry::Polygon(polygon!(
+            exterior: [(x: 4000.0, y: 100.0), (x: 4200.0, y: 100.0), (x: 4200.0, y: 300.0), (x: 4000.0, y: 300.0)],
+            interiors: [[(x: 4050.0, y: 150.0), (x: 4050.0, y: 250.0), (x: 4150.0, y: 250.0), (x: 4150.0, y: 150.0)]],
+        ));
+        let g = process(&p, &f, Generalize::NONE).expect("kept");
+        assert_valid_mvt_polygons(&g);
+        let TileGeom::Polygons(polys) = &g else {
+            unreachable!()
+        };
+        let area: i64 = polys.iter().flatten().map(|r| ring_area2(r)).sum();
+        // 96 × 200 minus the hole's 46 × 100.
+        assert_eq!(area, 2 * (96 * 200 - 46 * 100));
+        for r in polys.iter().flatten() {
+            assert!(r.iter().all(|c| c[0] <= 4096 && c[1] >= 0));
+        }
+    }
+
+    #[test]
+    fn snapping_that_creates_a_self_intersection_is_repaired() {
+        // A thin bow shape: after rounding, the two long edges cross.
+        let f = unit_frame(0.0);
+        let p = Geometry::Polygon(polygon![
+            (x: 10.0, y: 10.0),
+            (x: 30.0, y: 10.4),
+            (x: 50.0, y: 10.0),
+            (x: 50.0, y: 10.6),
+            (x: 30.0, y: 10.45),
+            (x: 10.0, y: 10.6),
+        ]);
+        if let Some(g) = process(&p, &f, Generalize::NONE) {
+            assert_valid_mvt_polygons(&g);
+        }
+        // A valid star whose rounding makes edges touch: still valid or dropped, never invalid.
+        let mut pts = Vec::new();
+        for i in 0..40 {
+            let a = i as f64 * std::f64::consts::PI / 20.0;
+            let r = if i % 2 == 0 { 3.3 } else { 1.2 };
+            pts.push((2000.0 + r * a.cos(), 2000.0 + r * a.sin()));
+        }
+        let g = Geometry::Polygon(Polygon::new(pts.into(), vec![]));
+        if let Some(g) = process(&g, &f, Generalize::NONE) {
+            assert_valid_mvt_polygons(&g);
+        }
+    }
+
+    #[test]
+    fn small_polygons_dropped_when_generalising() {
+        let f = unit_frame(0.0);
+        let p = Geometry::Polygon(
+            polygon![(x: 10.0, y: 10.0), (x: 14.0, y: 10.0), (x: 14.0, y: 14.0), (x: 10.0, y: 14.0)],
+        );
+        assert!(process(&p, &f, Generalize::NONE).is_some());
+        assert!(process(
+            &p,
+            &f,
+            Generalize {
+                tolerance: 1.0,
+                min_size: 8.0
+            }
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn douglas_peucker() {
+        let pts = vec![
+            (0.0, 0.0),
+            (1.0, 0.1),
+            (2.0, -0.1),
+            (3.0, 5.0),
+            (4.0, 6.0),
+            (5.0, 7.0),
+        ];
+        assert_eq!(
+            simplify(&pts, 0.5),
+            vec![(0.0, 0.0), (2.0, -0.1), (3.0, 5.0), (5.0, 7.0)]
+        );
+        assert_eq!(simplify(&pts, 0.0), pts);
+    }
+}
