@@ -5,9 +5,15 @@
 //! [`open`] detects the format and returns a [`SourceReader`] listing the layers it holds;
 //! [`SourceReader::read_layer`] streams the records of one layer to a callback.
 
+pub mod csv;
+pub mod fgb;
 pub mod geojson;
+pub mod geojson_writer;
 pub mod gpkg;
+pub mod kml;
 pub mod shp;
+pub mod shp_writer;
+pub mod writer;
 pub mod zip;
 
 use std::path::{Path, PathBuf};
