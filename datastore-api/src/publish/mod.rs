@@ -2,3 +2,4 @@
 //! Records.
 
 pub mod csw;
+pub mod xml;
