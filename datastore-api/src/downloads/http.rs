@@ -250,7 +250,7 @@ fn parse_crs(param: &str, v: &str, allowed: &[Crs]) -> Result<Crs, Problem> {
 
 /// `bbox=minx,miny,maxx,maxy` in `bbox-crs` (default CRS84) → EPSG:31370, checked against
 /// Belgium.
-fn parse_bbox(engine: &CrsEngine, v: &str, crs: Crs) -> Result<Rect<f64>, Problem> {
+pub fn parse_bbox(engine: &CrsEngine, v: &str, crs: Crs) -> Result<Rect<f64>, Problem> {
     let nums: Vec<f64> = v
         .split(',')
         .map(|s| s.trim().parse::<f64>())
