@@ -57,7 +57,13 @@ async fn open(cfg: &Config) -> Result<SqliteCatalog> {
 /// Routes and `/ogc` contribution of this module.
 pub async fn mount(ctx: &ServerContext) -> Result<Mounted> {
     let store = open(&ctx.cfg).await?;
-    let state = CatalogState::new(Arc::new(store), ctx.cfg.server.public_url.clone());
+    let state = CatalogState::new(Arc::new(store), ctx.cfg.server.public_url.clone())?;
+    let started = std::time::Instant::now();
+    let n = state.rebuild_index().await?;
+    tracing::info!(
+        "catalogue: {n} records indexed in {:.2?}",
+        started.elapsed()
+    );
     Ok(Mounted {
         router: datastore_api::router(state),
         ogc: None,

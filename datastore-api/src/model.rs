@@ -201,7 +201,18 @@ impl Keywords {
 
 /// The three kinds of catalogue resources.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -415,7 +426,18 @@ pub struct Provenance {
 
 /// Who owns a record.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Origin {
@@ -642,14 +664,20 @@ impl Checker {
         }
         for (l, s) in t.iter() {
             if s.chars().count() > max {
-                self.err(format!("{field}.{l}"), format!("longer than {max} characters"));
+                self.err(
+                    format!("{field}.{l}"),
+                    format!("longer than {max} characters"),
+                );
             }
         }
     }
 
     fn uri(&mut self, field: &str, u: &str) {
         if !is_uri(u) {
-            self.err(field, format!("`{}` is not an absolute http(s) URI", clip(u)));
+            self.err(
+                field,
+                format!("`{}` is not an absolute http(s) URI", clip(u)),
+            );
         }
     }
 
@@ -699,7 +727,9 @@ pub fn is_uri(u: &str) -> bool {
         Some(r) => {
             !r.is_empty()
                 && u.len() <= MAX_URI
-                && !u.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
+                && !u.chars().any(|c| {
+                    c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>'
+                })
         }
         None => false,
     }
@@ -741,7 +771,11 @@ pub fn parse_date(s: &str) -> Option<time::Date> {
     time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
         .ok()
         .map(|t| t.date())
-        .or_else(|| time::Date::parse(s.get(..10)?, &fmt).ok().filter(|_| s.as_bytes().get(10) == Some(&b'T')))
+        .or_else(|| {
+            time::Date::parse(s.get(..10)?, &fmt)
+                .ok()
+                .filter(|_| s.as_bytes().get(10) == Some(&b'T'))
+        })
 }
 
 impl Agent {
@@ -749,7 +783,10 @@ impl Agent {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut c = Checker::default();
         if !is_id(&self.id) {
-            c.err("id", "must match [a-z0-9][a-z0-9._-]* (at most 128 characters)");
+            c.err(
+                "id",
+                "must match [a-z0-9][a-z0-9._-]* (at most 128 characters)",
+            );
         }
         c.text("name", &self.name, true, MAX_TITLE);
         if let Some(u) = &self.uri {
@@ -776,7 +813,10 @@ impl Dataset {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut c = Checker::default();
         if !is_id(&self.id) {
-            c.err("id", "must match [a-z0-9][a-z0-9._-]* (at most 128 characters)");
+            c.err(
+                "id",
+                "must match [a-z0-9][a-z0-9._-]* (at most 128 characters)",
+            );
         }
         c.text("title", &self.title, true, MAX_TITLE);
         c.text("description", &self.description, true, MAX_TEXT);
@@ -807,7 +847,10 @@ impl Dataset {
         }
         for (l, k) in self.keywords.iter() {
             if k.chars().count() > 200 {
-                c.err(format!("keywords.{l}"), "a keyword is longer than 200 characters");
+                c.err(
+                    format!("keywords.{l}"),
+                    "a keyword is longer than 200 characters",
+                );
             }
         }
         c.list_len("themes", &self.themes);
@@ -816,7 +859,9 @@ impl Dataset {
         }
         if let Some(s) = &self.spatial {
             if let Some(b) = &s.bbox {
-                let ok = [b.west, b.south, b.east, b.north].iter().all(|v| v.is_finite())
+                let ok = [b.west, b.south, b.east, b.north]
+                    .iter()
+                    .all(|v| v.is_finite())
                     && (-180.0..=180.0).contains(&b.west)
                     && (-180.0..=180.0).contains(&b.east)
                     && (-90.0..=90.0).contains(&b.south)
@@ -1018,12 +1063,14 @@ mod tests {
 
     #[test]
     fn multilingual_json_is_language_tagged() {
-        let m = Multilingual::from_pairs([(Lang::Fr, "Rues"), (Lang::Nl, "Straten"), (Lang::En, " ")]);
+        let m =
+            Multilingual::from_pairs([(Lang::Fr, "Rues"), (Lang::Nl, "Straten"), (Lang::En, " ")]);
         assert_eq!(
             serde_json::to_string(&m).unwrap(),
             r#"{"fr":"Rues","nl":"Straten"}"#
         );
-        let back: Multilingual = serde_json::from_str(r#"{"de":"Straßen","en":"Streets"}"#).unwrap();
+        let back: Multilingual =
+            serde_json::from_str(r#"{"de":"Straßen","en":"Streets"}"#).unwrap();
         assert_eq!(back.best(Lang::Fr), Some("Streets"));
         assert!(serde_json::from_str::<Multilingual>(r#"{"xx":"?"}"#).is_err());
         assert!(serde_json::from_str::<Multilingual>(r#""untagged""#).is_err());
@@ -1035,7 +1082,10 @@ mod tests {
         assert_eq!(Lang::parse("nl-BE"), Some(Lang::Nl));
         assert_eq!(Lang::parse("ENG"), Some(Lang::En));
         assert_eq!(Lang::parse("it"), None);
-        assert_eq!(Lang::Nl.eu_uri(), "http://publications.europa.eu/resource/authority/language/NLD");
+        assert_eq!(
+            Lang::Nl.eu_uri(),
+            "http://publications.europa.eu/resource/authority/language/NLD"
+        );
     }
 
     #[test]

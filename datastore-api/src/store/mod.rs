@@ -162,7 +162,10 @@ pub trait CatalogStore: Send + Sync {
         actor: &'a str,
     ) -> BoxFuture<'a, Result<Dataset, CatalogError>>;
 
-    fn get_dataset<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Dataset>, CatalogError>>;
+    fn get_dataset<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Dataset>, CatalogError>>;
 
     /// A page of records in id order, with the total.
     fn list_datasets<'a>(
@@ -228,7 +231,10 @@ pub trait CatalogStore: Send + Sync {
         actor: &'a str,
     ) -> BoxFuture<'a, Result<(), CatalogError>>;
 
-    fn get_publisher<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Agent>, CatalogError>>;
+    fn get_publisher<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Agent>, CatalogError>>;
 
     /// Every publisher, in id order (at most [`MAX_PAGE`]).
     fn list_publishers(&self) -> BoxFuture<'_, Result<Vec<Agent>, CatalogError>>;
@@ -279,17 +285,14 @@ pub fn now() -> String {
 /// An instant in the store's format.
 pub fn format_instant(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    );
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     t.format(&fmt).unwrap_or_default()
 }
 
 /// Parse an ISO 8601 date (midnight UTC) or RFC 3339 date-time into the store's format.
 pub fn normalize_instant(s: &str) -> Option<String> {
     let s = s.trim();
-    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-    {
+    if let Ok(t) = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         return Some(format_instant(t));
     }
     if s.len() == 10 {

@@ -13,7 +13,7 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::{
-    now, normalize_instant, ApiKeyRecord, AuditEntry, BoxFuture, CatalogError, CatalogStore,
+    normalize_instant, now, ApiKeyRecord, AuditEntry, BoxFuture, CatalogError, CatalogStore,
     ListQuery, Page, ProvenanceEntry, Role, UpsertAction, UpsertOutcome, MAX_PAGE,
 };
 use crate::model::{Agent, Dataset, Origin};
@@ -242,7 +242,10 @@ impl CatalogStore for SqliteCatalog {
         })
     }
 
-    fn get_dataset<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Dataset>, CatalogError>> {
+    fn get_dataset<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Dataset>, CatalogError>> {
         Box::pin(async move {
             let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM records WHERE id = ?")
                 .bind(id)
@@ -287,7 +290,10 @@ impl CatalogStore for SqliteCatalog {
             .bind(q.offset.min(i64::MAX as u64) as i64)
             .fetch_all(&self.pool)
             .await?;
-            let items = rows.iter().map(row_dataset).collect::<Result<Vec<_>, _>>()?;
+            let items = rows
+                .iter()
+                .map(row_dataset)
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(Page {
                 total: total.max(0) as u64,
                 items,
@@ -328,8 +334,13 @@ impl CatalogStore for SqliteCatalog {
                 return Ok(None);
             };
             ds.record.published = published;
-            let stored = write_state(&mut tx, &ds, actor, if published { "publish" } else { "unpublish" })
-                .await?;
+            let stored = write_state(
+                &mut tx,
+                &ds,
+                actor,
+                if published { "publish" } else { "unpublish" },
+            )
+            .await?;
             tx.commit().await?;
             Ok(Some(stored))
         })
@@ -351,8 +362,13 @@ impl CatalogStore for SqliteCatalog {
             } else {
                 None
             };
-            let stored = write_state(&mut tx, &ds, actor, if archived { "archive" } else { "unarchive" })
-                .await?;
+            let stored = write_state(
+                &mut tx,
+                &ds,
+                actor,
+                if archived { "archive" } else { "unarchive" },
+            )
+            .await?;
             tx.commit().await?;
             Ok(Some(stored))
         })
@@ -364,11 +380,12 @@ impl CatalogStore for SqliteCatalog {
         original_id: &'a str,
     ) -> BoxFuture<'a, Result<Option<Dataset>, CatalogError>> {
         Box::pin(async move {
-            let row = sqlx::query("SELECT id, doc FROM records WHERE source_id = ? AND original_id = ?")
-                .bind(source_id)
-                .bind(original_id)
-                .fetch_optional(&self.pool)
-                .await?;
+            let row =
+                sqlx::query("SELECT id, doc FROM records WHERE source_id = ? AND original_id = ?")
+                    .bind(source_id)
+                    .bind(original_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
             row.as_ref().map(row_dataset).transpose()
         })
     }
@@ -470,10 +487,11 @@ impl CatalogStore for SqliteCatalog {
             let mut after = String::new();
             let mut n = 0u64;
             loop {
-                let rows = sqlx::query("SELECT id, doc FROM records WHERE id > ? ORDER BY id LIMIT 2000")
-                    .bind(&after)
-                    .fetch_all(&self.pool)
-                    .await?;
+                let rows =
+                    sqlx::query("SELECT id, doc FROM records WHERE id > ? ORDER BY id LIMIT 2000")
+                        .bind(&after)
+                        .fetch_all(&self.pool)
+                        .await?;
                 let Some(last) = rows.last() else { break };
                 after = last.try_get("id")?;
                 for r in &rows {
@@ -491,7 +509,8 @@ impl CatalogStore for SqliteCatalog {
         actor: &'a str,
     ) -> BoxFuture<'a, Result<(), CatalogError>> {
         Box::pin(async move {
-            let doc = serde_json::to_string(agent).map_err(|e| CatalogError::Other(e.to_string()))?;
+            let doc =
+                serde_json::to_string(agent).map_err(|e| CatalogError::Other(e.to_string()))?;
             let mut tx = self.pool.begin().await?;
             let old: Option<String> = sqlx::query_scalar("SELECT doc FROM publishers WHERE id = ?")
                 .bind(&agent.id)
@@ -518,7 +537,10 @@ impl CatalogStore for SqliteCatalog {
         })
     }
 
-    fn get_publisher<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<Agent>, CatalogError>> {
+    fn get_publisher<'a>(
+        &'a self,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<Agent>, CatalogError>> {
         Box::pin(async move {
             let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM publishers WHERE id = ?")
                 .bind(id)
@@ -771,12 +793,25 @@ mod tests {
         let log = s.audit(Some("d1"), None, 10).await.unwrap();
         assert_eq!(log[0].action, "update");
         assert_eq!(log[0].actor, "editor");
-        assert_eq!(log[0].detail.as_ref().unwrap()["fields"], json!(["description"]));
+        assert_eq!(
+            log[0].detail.as_ref().unwrap()["fields"],
+            json!(["description"])
+        );
         assert_eq!(log[1].action, "create");
-        assert!(s.set_published("d1", true, "editor").await.unwrap().unwrap().record.published);
+        assert!(
+            s.set_published("d1", true, "editor")
+                .await
+                .unwrap()
+                .unwrap()
+                .record
+                .published
+        );
         assert!(s.delete_dataset("d1", "editor").await.unwrap());
         assert!(!s.delete_dataset("d1", "editor").await.unwrap());
-        assert_eq!(s.audit(Some("d1"), None, 10).await.unwrap()[0].action, "delete");
+        assert_eq!(
+            s.audit(Some("d1"), None, 10).await.unwrap()[0].action,
+            "delete"
+        );
         let since = s
             .list_datasets(&ListQuery {
                 modified_since: Some("2999-01-01".into()),
@@ -808,19 +843,30 @@ mod tests {
         // Same document under another proposed id: unchanged, same record.
         let mut again = d.clone();
         again.id = "h-2".into();
-        let o = s.upsert_by_provenance(&again, "harvester:geobe").await.unwrap();
+        let o = s
+            .upsert_by_provenance(&again, "harvester:geobe")
+            .await
+            .unwrap();
         assert_eq!((o.id.as_str(), o.action), ("h-1", UpsertAction::Unchanged));
         // Changed document: updated in place, publication kept.
         again.record.provenance.as_mut().unwrap().checksum = Some("c2".into());
-        let o = s.upsert_by_provenance(&again, "harvester:geobe").await.unwrap();
+        let o = s
+            .upsert_by_provenance(&again, "harvester:geobe")
+            .await
+            .unwrap();
         assert_eq!((o.id.as_str(), o.action), ("h-1", UpsertAction::Updated));
         let stored = s.get_dataset("h-1").await.unwrap().unwrap();
         assert!(stored.record.published);
         assert_eq!(stored.record.origin, Origin::Harvested);
         // Archive, then the source lists it again: brought back.
-        s.set_archived("h-1", true, "harvester:geobe").await.unwrap();
+        s.set_archived("h-1", true, "harvester:geobe")
+            .await
+            .unwrap();
         assert!(!s.get_dataset("h-1").await.unwrap().unwrap().is_public());
-        let o = s.upsert_by_provenance(&again, "harvester:geobe").await.unwrap();
+        let o = s
+            .upsert_by_provenance(&again, "harvester:geobe")
+            .await
+            .unwrap();
         assert_eq!(o.action, UpsertAction::Updated);
         assert!(s.get_dataset("h-1").await.unwrap().unwrap().is_public());
         let entries = s.provenance_of_source("geobe").await.unwrap();
@@ -863,6 +909,12 @@ mod tests {
         s.put_api_key(&k, "cli").await.unwrap();
         assert_eq!(s.get_api_key("k1").await.unwrap().unwrap(), k);
         assert!(s.revoke_api_key("k1", "cli").await.unwrap());
-        assert!(s.get_api_key("k1").await.unwrap().unwrap().revoked_at.is_some());
+        assert!(s
+            .get_api_key("k1")
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some());
     }
 }
