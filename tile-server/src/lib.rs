@@ -5,9 +5,13 @@
 //! ([`source`]), the HTTP routes with caching ([`http`], [`cache`]), PMTiles/MBTiles
 //! pre-seeding ([`archive`], [`seed`]), OGC API Tiles, and the MapLibre styles ([`style`]).
 
+pub mod archive;
+pub mod cache;
 pub mod geometry;
+pub mod http;
 pub mod mvt;
 pub mod render;
+pub mod seed;
 pub mod source;
 pub mod style;
 pub mod tms;

@@ -335,6 +335,28 @@ pub fn render(
     }
 }
 
+/// TileJSON `vector_layers` of a tileset.
+pub fn vector_layers(ts: &Tileset) -> Vec<serde_json::Value> {
+    ts.layers
+        .iter()
+        .map(|l| {
+            let r = rule(*l);
+            let fields: serde_json::Map<String, serde_json::Value> = r
+                .fields
+                .iter()
+                .map(|(k, d)| (k.to_string(), serde_json::Value::String(d.to_string())))
+                .collect();
+            serde_json::json!({
+                "id": l.id(),
+                "description": format!("UrbIS {}", l.id()),
+                "minzoom": r.min_zoom,
+                "maxzoom": MAX_ZOOM,
+                "fields": fields,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,232 @@
+//! The cache of encoded tiles: bounded by memory, keyed by import generation.
+//!
+//! Every key carries the generation the tile was rendered from, and lookups use the generation
+//! that is live at request time, so a tile of a retired generation can never be served, even if
+//! a render finishes after the swap. The whole cache is also cleared when a generation goes live
+//! (memory). Concurrent requests for the same missing tile render it once (quick_cache's
+//! placeholder).
+
+use std::io::Write;
+use std::sync::{Arc, OnceLock};
+
+use quick_cache::sync::Cache;
+use quick_cache::Weighter;
+use sha2::{Digest, Sha256};
+
+use crate::tms::Tms;
+
+/// What a tile is: the source (tileset id or archive name), grid, address, filter and generation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TileKey {
+    pub source: String,
+    pub tms: Tms,
+    pub level: u8,
+    pub col: u32,
+    pub row: u32,
+    pub municipality: Option<String>,
+    pub generation: i64,
+}
+
+/// An encoded tile in the encodings it is served in.
+#[derive(Debug)]
+pub struct EncodedTile {
+    /// Uncompressed MVT.
+    pub raw: Vec<u8>,
+    /// gzip of `raw` (compressed once, when cached).
+    pub gzip: Vec<u8>,
+    /// brotli of `raw`, compressed on first request.
+    brotli: OnceLock<Vec<u8>>,
+    /// Hex SHA-256 prefix of `raw` (the strong ETag's base).
+    pub hash: String,
+}
+
+impl EncodedTile {
+    pub fn new(raw: Vec<u8>) -> Self {
+        let gzip = gzip(&raw);
+        Self::with_gzip(raw, gzip)
+    }
+
+    /// A tile whose gzip encoding is already known (read from an archive).
+    pub fn with_gzip(raw: Vec<u8>, gzip: Vec<u8>) -> Self {
+        let digest = Sha256::digest(&raw);
+        let hash = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        EncodedTile {
+            raw,
+            gzip,
+            brotli: OnceLock::new(),
+            hash,
+        }
+    }
+
+    pub fn brotli(&self) -> &[u8] {
+        self.brotli.get_or_init(|| brotli(&self.raw))
+    }
+
+    fn weight(&self) -> u64 {
+        // The brotli form is usually smaller than gzip; count it up front.
+        (self.raw.len() + 2 * self.gzip.len() + 256) as u64
+    }
+}
+
+/// A cached answer: a tile, or "no features here" (204).
+pub type Cached = Option<Arc<EncodedTile>>;
+
+#[derive(Clone)]
+struct TileWeighter;
+
+impl Weighter<TileKey, Cached> for TileWeighter {
+    fn weight(&self, _key: &TileKey, val: &Cached) -> u64 {
+        val.as_ref().map(|t| t.weight()).unwrap_or(128)
+    }
+}
+
+/// The tile cache.
+pub struct TileCache {
+    cache: Option<Cache<TileKey, Cached, TileWeighter>>,
+}
+
+impl TileCache {
+    /// A cache holding at most `max_bytes` of tiles (0: no caching).
+    pub fn new(max_bytes: u64) -> Self {
+        let cache = (max_bytes > 0).then(|| {
+            let items = (max_bytes / 8192).clamp(64, 1_000_000) as usize;
+            Cache::with_weighter(items, max_bytes, TileWeighter)
+        });
+        TileCache { cache }
+    }
+
+    /// The cached tile, or the one `render` produces (rendered once for concurrent requests).
+    pub async fn get_or_render<F, E>(&self, key: &TileKey, render: F) -> Result<Cached, E>
+    where
+        F: std::future::Future<Output = Result<Cached, E>>,
+    {
+        match &self.cache {
+            Some(c) => c.get_or_insert_async(key, render).await,
+            None => render.await,
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Some(c) = &self.cache {
+            c.clear();
+        }
+    }
+
+    /// Bytes held.
+    pub fn weight(&self) -> u64 {
+        self.cache.as_ref().map(|c| c.weight()).unwrap_or(0)
+    }
+
+    pub fn len(&self) -> usize {
+        self.cache.as_ref().map(|c| c.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+pub fn gzip(raw: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(
+        Vec::with_capacity(raw.len() / 2 + 64),
+        flate2::Compression::new(6),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = e.write_all(raw);
+    e.finish().unwrap_or_default()
+}
+
+pub fn brotli(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() / 2 + 64);
+    {
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+        let _ = w.write_all(raw);
+    }
+    out
+}
+
+/// Decompress gzip data of at most `limit` bytes decompressed.
+pub fn gunzip(data: &[u8], limit: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let mut d = flate2::read::GzDecoder::new(data).take(limit as u64 + 1);
+    d.read_to_end(&mut out)?;
+    if out.len() > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("decompressed data larger than {limit} bytes"),
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(generation: i64) -> TileKey {
+        TileKey {
+            source: "urbis".into(),
+            tms: Tms::WebMercatorQuad,
+            level: 16,
+            col: 1,
+            row: 2,
+            municipality: None,
+            generation,
+        }
+    }
+
+    #[tokio::test]
+    async fn renders_once_and_keys_by_generation() {
+        let cache = TileCache::new(1 << 20);
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        for _ in 0..3 {
+            let t = cache
+                .get_or_render(&key(1), async {
+                    calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    Ok::<_, ()>(Some(Arc::new(EncodedTile::new(vec![1, 2, 3]))))
+                })
+                .await
+                .expect("ok");
+            assert_eq!(t.map(|t| t.raw.clone()), Some(vec![1, 2, 3]));
+        }
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // Another generation is another tile.
+        let t = cache
+            .get_or_render(&key(2), async { Ok::<_, ()>(None) })
+            .await
+            .expect("ok");
+        assert!(t.is_none());
+        assert_eq!(cache.len(), 2);
+        cache.clear();
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn memory_bound_is_respected() {
+        let cache = TileCache::new(200_000);
+        let c = cache.cache.as_ref().expect("enabled");
+        for i in 0..100 {
+            let mut k = key(1);
+            k.col = i;
+            let raw: Vec<u8> = (0..10_000u32).map(|v| (v * 7919 % 251) as u8).collect();
+            c.insert(k, Some(Arc::new(EncodedTile::new(raw))));
+        }
+        assert!(cache.weight() <= 200_000, "weight {}", cache.weight());
+        assert!(cache.len() < 100);
+    }
+
+    #[test]
+    fn compression_round_trips_and_etag_is_content_based() {
+        let raw: Vec<u8> = (0..5000u32).map(|v| (v % 13) as u8).collect();
+        let t = EncodedTile::new(raw.clone());
+        assert_eq!(gunzip(&t.gzip, 1 << 20).expect("gunzip"), raw);
+        let mut out = Vec::new();
+        let mut r = brotli::Decompressor::new(t.brotli(), 4096);
+        std::io::Read::read_to_end(&mut r, &mut out).expect("brotli");
+        assert_eq!(out, raw);
+        assert_eq!(t.hash, EncodedTile::new(raw).hash);
+        assert_ne!(t.hash, EncodedTile::new(vec![0]).hash);
+        assert!(gunzip(&t.gzip, 100).is_err(), "limit enforced");
+    }
+}
