@@ -1,5 +1,16 @@
-//! Publication of the catalogue for harvesters: DCAT-AP RDF, CSW 2.0.2 with ISO 19139, OGC API
-//! Records.
+//! Publication of the catalogue for harvesters: DCAT-AP RDF (`/catalog`, `/catalog/dump.*`,
+//! `/datasets/{id}`), CSW 2.0.2 with ISO 19139 (`/csw`) and OGC API Records (the `catalog`
+//! collection under `/ogc`).
+
+use axum::Router;
+
+use crate::CatalogState;
 
 pub mod csw;
+pub mod dcat;
 pub mod xml;
+
+/// Every publication route.
+pub fn router(state: CatalogState) -> Router {
+    dcat::routes().with_state(state)
+}
