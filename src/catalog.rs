@@ -58,6 +58,8 @@ async fn open(cfg: &Config) -> Result<SqliteCatalog> {
 pub async fn mount(ctx: &ServerContext) -> Result<Mounted> {
     let store = open(&ctx.cfg).await?;
     let state = CatalogState::new(Arc::new(store), ctx.cfg.server.public_url.clone())?;
+    // The harvester writes through the same state (store and search index).
+    let _ = ctx.catalog.set(state.clone());
     let started = std::time::Instant::now();
     let n = state.rebuild_index().await?;
     tracing::info!(

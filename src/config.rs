@@ -15,6 +15,7 @@ pub struct Config {
     pub tiles: crate::tiles::Settings,
     pub downloads: crate::downloads::Settings,
     pub catalog: crate::catalog::Settings,
+    pub harvest: crate::harvest::Settings,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -4,6 +4,7 @@ mod catalog;
 mod commands;
 mod config;
 mod downloads;
+mod harvest;
 mod server;
 mod tiles;
 
@@ -100,6 +101,8 @@ enum Command {
     Downloads(downloads::Cmd),
     #[command(flatten)]
     Catalog(catalog::Cmd),
+    #[command(flatten)]
+    Harvest(harvest::Cmd),
 }
 
 fn main() -> ExitCode {
@@ -157,5 +160,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tiles(cmd) => tiles::run(&cfg, cmd).await,
         Command::Downloads(cmd) => downloads::run(&cfg, cmd).await,
         Command::Catalog(cmd) => catalog::run(&cfg, cmd).await,
+        Command::Harvest(cmd) => harvest::run(&cfg, cmd).await,
     }
 }

@@ -35,6 +35,8 @@ pub struct ServerContext {
     /// The live dataset; `dataset.subscribe()` is notified when a new generation goes live.
     pub dataset: Arc<SharedDataset>,
     pub engine: CrsEngine,
+    /// The catalogue, set by the catalogue's `mount` (mounted before the harvester's).
+    pub catalog: Arc<std::sync::OnceLock<datastore_api::CatalogState>>,
 }
 
 /// A module's routes and its contribution to the `/ogc` root.
@@ -280,11 +282,13 @@ pub async fn serve(cfg: Config) -> Result<()> {
         store: store.clone(),
         dataset: dataset.clone(),
         engine,
+        catalog: Arc::new(std::sync::OnceLock::new()),
     };
     let modules = vec![
         crate::tiles::mount(&ctx).await.context("tiles")?,
         crate::downloads::mount(&ctx).await.context("downloads")?,
         crate::catalog::mount(&ctx).await.context("catalogue")?,
+        crate::harvest::mount(&ctx).await.context("harvester")?,
     ];
     let router = app(&cfg, core, state, modules);
     tokio::spawn(reload_loop(
