@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use datastore_api::store::SqliteCatalog;
-use datastore_api::CatalogState;
+use datastore_api::{urbis_datasets, CatalogState};
 use serde::Deserialize;
 
 use crate::config::Config;
@@ -57,7 +57,14 @@ async fn open(cfg: &Config) -> Result<SqliteCatalog> {
 /// Routes and `/ogc` contribution of this module.
 pub async fn mount(ctx: &ServerContext) -> Result<Mounted> {
     let store = open(&ctx.cfg).await?;
-    let state = CatalogState::new(Arc::new(store), ctx.cfg.server.public_url.clone())?;
+    let system_base = ctx
+        .cfg
+        .server
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", ctx.cfg.server.listen));
+    let state = CatalogState::new(Arc::new(store), ctx.cfg.server.public_url.clone())?
+        .with_system_base(&system_base);
     // The harvester writes through the same state (store and search index).
     let _ = ctx.catalog.set(state.clone());
     let started = std::time::Instant::now();
@@ -66,6 +73,24 @@ pub async fn mount(ctx: &ServerContext) -> Result<Mounted> {
         "catalogue: {n} records indexed in {:.2?}",
         started.elapsed()
     );
+    // The UrbIS layers as datasets: now, then after every new generation.
+    let current = ctx.dataset.borrow().clone();
+    urbis_datasets::sync(&state, &current, &ctx.engine, &system_base)
+        .await
+        .context("cannot write the UrbIS datasets into the catalogue")?;
+    let mut rx = ctx.dataset.subscribe();
+    let (sync_state, engine) = (state.clone(), ctx.engine.clone());
+    tokio::spawn(async move {
+        while rx.changed().await.is_ok() {
+            let ds = rx.borrow_and_update().clone();
+            match urbis_datasets::sync(&sync_state, &ds, &engine, &system_base).await {
+                Ok(n) => {
+                    tracing::info!("catalogue: {n} UrbIS records updated for the new generation")
+                }
+                Err(e) => tracing::error!("catalogue: cannot update the UrbIS datasets: {e}"),
+            }
+        }
+    });
     Ok(Mounted {
         router: datastore_api::router(state),
         ogc: None,

@@ -12,6 +12,7 @@
 pub mod downloads;
 pub mod model;
 pub mod publish;
+pub mod search;
 pub mod store;
 pub mod urbis_datasets;
 
@@ -20,8 +21,9 @@ use std::sync::Arc;
 use axum::http::HeaderMap;
 use axum::Router;
 
-use crate::model::Catalogue;
-use crate::store::CatalogStore;
+use crate::model::{Catalogue, Dataset};
+use crate::search::SearchIndex;
+use crate::store::{CatalogError, CatalogStore, UpsertAction, UpsertOutcome};
 
 /// Shared state of the catalogue's routers.
 #[derive(Clone)]
@@ -31,21 +33,138 @@ pub struct CatalogState {
     pub public_url: Option<String>,
     /// The `dcat:Catalog` itself.
     pub catalogue: Arc<Catalogue>,
+    /// Full-text and faceted search over every record (kept in step by the write methods).
+    pub search: Arc<SearchIndex>,
+    /// The base URL the server's own (system) records were written with: `public_url`, else
+    /// `http://<listen address>`. [`CatalogState::localize`] rewrites it to a request's base.
+    pub system_base: Arc<str>,
 }
 
 impl CatalogState {
-    pub fn new(store: Arc<dyn CatalogStore>, public_url: Option<String>) -> Self {
-        CatalogState {
+    /// A state over `store` with an empty search index; call [`CatalogState::rebuild_index`].
+    pub fn new(
+        store: Arc<dyn CatalogStore>,
+        public_url: Option<String>,
+    ) -> Result<Self, CatalogError> {
+        Ok(CatalogState {
             store,
             public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
             catalogue: Arc::new(Catalogue::brussels()),
+            search: Arc::new(SearchIndex::new().map_err(index_err)?),
+            system_base: Arc::from("http://localhost"),
+        })
+    }
+
+    /// Set the base URL the system records are written with (see [`CatalogState::system_base`]).
+    pub fn with_system_base(mut self, base: &str) -> Self {
+        self.system_base = Arc::from(base.trim_end_matches('/'));
+        self
+    }
+
+    /// A record as served under `base`: the server's own records' links are rewritten from
+    /// [`CatalogState::system_base`] to `base`; other records are returned unchanged. Every
+    /// output (JSON API, CKAN, DCAT, CSW, Records) passes records through this.
+    pub fn localize(&self, ds: Dataset, base: &str) -> Dataset {
+        let from = &*self.system_base;
+        if ds.record.origin != model::Origin::System || from == base {
+            return ds;
         }
+        let Ok(text) = serde_json::to_string(&ds) else {
+            return ds;
+        };
+        let needle = format!("\"{from}/");
+        if !text.contains(&needle) {
+            return ds;
+        }
+        let replaced = text.replace(&needle, &format!("\"{base}/"));
+        serde_json::from_str(&replaced).unwrap_or(ds)
+    }
+
+    /// Index every stored record (at start); returns the number of records.
+    pub async fn rebuild_index(&self) -> Result<u64, CatalogError> {
+        let mut batch = Vec::with_capacity(2_000);
+        let mut result = Ok(());
+        let search = self.search.clone();
+        let n = self
+            .store
+            .for_each_dataset(&mut |d| {
+                batch.push(d);
+                if batch.len() >= 2_000 && result.is_ok() {
+                    result = search.upsert_many(&batch);
+                    batch.clear();
+                }
+            })
+            .await?;
+        result.map_err(index_err)?;
+        self.search.upsert_many(&batch).map_err(index_err)?;
+        Ok(n)
+    }
+
+    /// Store a record (create or replace) and index it; returns the stored record.
+    pub async fn put_dataset(&self, ds: &Dataset, actor: &str) -> Result<Dataset, CatalogError> {
+        let stored = self.store.put_dataset(ds, actor).await?;
+        self.search.upsert(&stored).map_err(index_err)?;
+        Ok(stored)
+    }
+
+    /// Delete a record and drop it from the index.
+    pub async fn delete_dataset(&self, id: &str, actor: &str) -> Result<bool, CatalogError> {
+        let done = self.store.delete_dataset(id, actor).await?;
+        self.search.remove(id).map_err(index_err)?;
+        Ok(done)
+    }
+
+    /// Publish or unpublish a record.
+    pub async fn set_published(
+        &self,
+        id: &str,
+        published: bool,
+        actor: &str,
+    ) -> Result<Option<Dataset>, CatalogError> {
+        let stored = self.store.set_published(id, published, actor).await?;
+        if let Some(d) = &stored {
+            self.search.upsert(d).map_err(index_err)?;
+        }
+        Ok(stored)
+    }
+
+    /// Archive a record (or bring it back).
+    pub async fn set_archived(
+        &self,
+        id: &str,
+        archived: bool,
+        actor: &str,
+    ) -> Result<Option<Dataset>, CatalogError> {
+        let stored = self.store.set_archived(id, archived, actor).await?;
+        if let Some(d) = &stored {
+            self.search.upsert(d).map_err(index_err)?;
+        }
+        Ok(stored)
+    }
+
+    /// Write a harvested record by provenance (see [`CatalogStore::upsert_by_provenance`]).
+    pub async fn upsert_by_provenance(
+        &self,
+        ds: &Dataset,
+        actor: &str,
+    ) -> Result<UpsertOutcome, CatalogError> {
+        let out = self.store.upsert_by_provenance(ds, actor).await?;
+        if out.action != UpsertAction::Unchanged {
+            if let Some(d) = self.store.get_dataset(&out.id).await? {
+                self.search.upsert(&d).map_err(index_err)?;
+            }
+        }
+        Ok(out)
     }
 
     /// The base URL for links in a response to a request with these headers.
     pub fn base_url(&self, headers: &HeaderMap) -> String {
         urbis_core::http::base_url(headers, self.public_url.as_deref())
     }
+}
+
+fn index_err(e: search::SearchError) -> CatalogError {
+    CatalogError::Other(e.to_string())
 }
 
 /// The canonical URI (and landing page) of a record: `<base>/datasets/{id}`.
