@@ -160,6 +160,22 @@ pub fn gunzip(data: &[u8], limit: usize) -> std::io::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Decompress brotli data of at most `limit` bytes decompressed.
+pub fn unbrotli(data: &[u8], limit: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    brotli::Decompressor::new(data, 4096)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut out)?;
+    if out.len() > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("decompressed data larger than {limit} bytes"),
+        ));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -221,10 +237,7 @@ mod tests {
         let raw: Vec<u8> = (0..5000u32).map(|v| (v % 13) as u8).collect();
         let t = EncodedTile::new(raw.clone());
         assert_eq!(gunzip(&t.gzip, 1 << 20).expect("gunzip"), raw);
-        let mut out = Vec::new();
-        let mut r = brotli::Decompressor::new(t.brotli(), 4096);
-        std::io::Read::read_to_end(&mut r, &mut out).expect("brotli");
-        assert_eq!(out, raw);
+        assert_eq!(unbrotli(t.brotli(), 1 << 20).expect("brotli"), raw);
         assert_eq!(t.hash, EncodedTile::new(raw).hash);
         assert_ne!(t.hash, EncodedTile::new(vec![0]).hash);
         assert!(gunzip(&t.gzip, 100).is_err(), "limit enforced");

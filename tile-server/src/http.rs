@@ -562,7 +562,10 @@ fn dataset_tilejson(
     prep: &Prepared,
     municipality: Option<&str>,
 ) -> Value {
-    let bounds = prep.bounds_wgs84.unwrap_or([4.24, 50.76, 4.48, 50.92]);
+    let bounds = prep
+        .bounds_of(ts.layers)
+        .or(prep.bounds_wgs84)
+        .unwrap_or([4.24, 50.76, 4.48, 50.92]);
     let center = [
         (bounds[0] + bounds[2]) / 2.0,
         (bounds[1] + bounds[3]) / 2.0,

@@ -118,7 +118,7 @@ pub async fn seed(
             opts.max_zoom
         );
     }
-    let bbox = match opts.bbox.or(prep.bounds_wgs84) {
+    let bbox = match opts.bbox.or_else(|| prep.bounds_of(opts.tileset.layers)) {
         Some(b) => b,
         None => bail!("no data to seed: the store is empty and no --bbox was given"),
     };

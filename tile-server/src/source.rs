@@ -163,6 +163,17 @@ pub struct PreparedLayer {
     tree_l72: RTree<Entry>,
     extent_merc: Option<Rect<f64>>,
     extent_l72: Option<Rect<f64>>,
+    /// WGS 84 bounds of the layer.
+    extent_wgs84: Option<Rect<f64>>,
+}
+
+/// Spherical Web Mercator metres to longitude/latitude.
+pub fn merc_to_lonlat(x: f64, y: f64) -> (f64, f64) {
+    let h = crate::WEB_MERCATOR_HALF;
+    let lon = x / h * 180.0;
+    let lat = (2.0 * (y / h * std::f64::consts::PI).exp().atan() - std::f64::consts::FRAC_PI_2)
+        .to_degrees();
+    (lon, lat)
 }
 
 fn union(a: Option<Rect<f64>>, b: Rect<f64>) -> Rect<f64> {
@@ -188,6 +199,7 @@ impl PreparedLayer {
             tree_l72: RTree::new(),
             extent_merc: None,
             extent_l72: None,
+            extent_wgs84: None,
         };
         let mut e_merc = Vec::with_capacity(features.len());
         let mut e_l72 = Vec::with_capacity(features.len());
@@ -232,6 +244,12 @@ impl PreparedLayer {
             out.importance.push(importance);
             out.merc.push(merc);
         }
+        // From the Web Mercator extent: exact, as both are axis-aligned on the same meridians.
+        out.extent_wgs84 = out.extent_merc.map(|e| {
+            let (w, s) = merc_to_lonlat(e.min().x, e.min().y);
+            let (east, n) = merc_to_lonlat(e.max().x, e.max().y);
+            Rect::new((w, s), (east, n))
+        });
         out.tree_merc = RTree::bulk_load(e_merc);
         out.tree_l72 = RTree::bulk_load(e_l72);
         out
@@ -338,6 +356,17 @@ impl Prepared {
             }
         }
         out
+    }
+
+    /// WGS 84 bounds (west, south, east, north) of `layers`.
+    pub fn bounds_of(&self, layers: &[Layer]) -> Option<[f64; 4]> {
+        let mut out: Option<Rect<f64>> = None;
+        for l in layers {
+            if let Some(e) = self.layers.get(l).and_then(|p| p.extent_wgs84) {
+                out = Some(union(out, e));
+            }
+        }
+        out.map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
     }
 
     /// Is there a municipality with this NIS code? (`None`: no municipalities layer.)
