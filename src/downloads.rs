@@ -157,7 +157,11 @@ async fn export_cmd(
     let format = Format::from_id(format).with_context(|| {
         format!(
             "unknown format `{format}` (available: {})",
-            formats().iter().map(|f| f.id).collect::<Vec<_>>().join(", ")
+            formats()
+                .iter()
+                .map(|f| f.id)
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     })?;
     let mut wanted: Vec<Layer> = Vec::new();

@@ -341,9 +341,20 @@ fn zip_files(files: &[(PathBuf, String)], prefix: &str, out: &Path) -> Result<()
     let mut zip = zip::ZipWriter::new(BufWriter::with_capacity(1 << 16, file));
     let zip_err =
         |e: zip::result::ZipError| ExportError::Invalid(format!("{}: {e}", out.display()));
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = zip::DateTime::from_date_and_time(
+        u16::try_from(now.year()).unwrap_or(1980),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+    )
+    .unwrap_or_default();
     for (path, name) in files {
         let size = std::fs::metadata(path).map_err(io_err(path))?.len();
         let opts = SimpleFileOptions::default()
+            .last_modified_time(stamp)
             .compression_method(zip::CompressionMethod::Deflated)
             .compression_level(Some(6))
             .large_file(size >= u32::MAX as u64 / 2);

@@ -16,7 +16,7 @@ use gdal::vector::{
     Feature as GdalFeature, FieldDefn, Geometry as GdalGeometry, LayerOptions, OGRFieldType,
     OwnedLayer,
 };
-use gdal::DriverManager;
+use gdal::{DriverManager, Metadata};
 use urbis_core::geom::wkb::to_wkb;
 use urbis_core::io::writer::{
     as_integer, as_real, as_text, field_value, FeatureWriter, Field, FieldType, LayerSchema,
@@ -101,7 +101,7 @@ impl GdalLayerWriter {
         let mut ds = d
             .create_with_band_type_with_options::<u8, _>(path, 0, 0, 0, &opts)
             .map_err(&err)?;
-        let srs = SpatialRef::from_epsg(schema.crs.epsg()).map_err(&err)?;
+        let mut srs = SpatialRef::from_epsg(schema.crs.epsg()).map_err(&err)?;
         // Traditional GIS axis order (x = easting/longitude), as our coordinates are.
         srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
         let mut fields = Vec::new();
