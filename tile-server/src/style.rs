@@ -103,6 +103,8 @@ pub fn style(lang: Lang, base: &str) -> Value {
     let name = lang.label("name");
     let regular = json!([FONT_REGULAR]);
     let bold = json!([FONT_BOLD]);
+    // Symbol layers later in the list are placed first: municipality names, then street names,
+    // then house numbers where room is left.
     let major = json!([
         "match",
         ["get", "type"],
@@ -223,6 +225,17 @@ pub fn style(lang: Lang, base: &str) -> Value {
                 }
             },
             {
+                "id": "housenumbers", "type": "symbol", "source": "urbis", "source-layer": "addresses",
+                "minzoom": 16,
+                "layout": {
+                    "text-field": ["get", "housenumber"],
+                    "text-font": regular,
+                    "text-size": 10,
+                    "text-padding": 1
+                },
+                "paint": {"text-color": "#7a6a58", "text-halo-color": "#f4f1ea", "text-halo-width": 1}
+            },
+            {
                 "id": "streets-label", "type": "symbol", "source": "urbis", "source-layer": "streets",
                 "minzoom": 14,
                 "layout": {
@@ -234,17 +247,6 @@ pub fn style(lang: Lang, base: &str) -> Value {
                     "text-padding": 2
                 },
                 "paint": {"text-color": "#4a4237", "text-halo-color": "#ffffff", "text-halo-width": 1.2}
-            },
-            {
-                "id": "housenumbers", "type": "symbol", "source": "urbis", "source-layer": "addresses",
-                "minzoom": 16,
-                "layout": {
-                    "text-field": ["get", "housenumber"],
-                    "text-font": regular,
-                    "text-size": 10,
-                    "text-padding": 1
-                },
-                "paint": {"text-color": "#7a6a58", "text-halo-color": "#f4f1ea", "text-halo-width": 1}
             },
             {
                 "id": "municipalities-label", "type": "symbol", "source": "urbis",
