@@ -13,12 +13,15 @@
 #   indexes; benches/tiles/postgis_tiles.sql renders the tile contract (same layers, attributes,
 #   extent, buffer 64 and min zooms); a warm-up pass over all tiles, then a timed pass, timed
 #   inside the server (clock_timestamp per tile: no client, no network, no HTTP).
-# - urbis: the release binary (`cargo build --release`; or URBIS_BIN) serving the same data
-#   imported from the same GeoPackage; one keep-alive HTTP/1.1 client, sequential requests
+# - urbis, in process: `cargo bench --bench tiles_render` (benches/tiles_render.rs) loads the
+#   same data imported by the release binary (`cargo build --release`; or URBIS_BIN) from the
+#   same GeoPackage, prepares it as the server does, renders every tile once as a warm-up and
+#   once timed, one thread, no cache: the counterpart of PostGIS's in-server timing.
+# - urbis over HTTP: the release server, one keep-alive HTTP/1.1 client, sequential requests
 #   without compression (Accept-Encoding: identity), each tile requested once after one warm-up
 #   request outside the list, so every timed tile is rendered, not read from the tile cache. The
-#   time includes HTTP and the Python client, which the PostGIS side does not pay.
-# Prints tiles/s, p50/p99 per tile and tile sizes of each, and the ratio.
+#   time includes HTTP and the Python client, which the PostGIS figure does not pay.
+# Prints tiles/s, p50/p99 per tile and tile sizes of each, and the ratios.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,6 +29,7 @@ centre="$root/../shared/data/urbis/UrbISVector_centre_31370.gpkg"
 helper="$root/benches/tiles/tiles.py"
 [[ -f "$centre" ]] || { echo "missing $centre (../shared)" >&2; exit 1; }
 
+(cd "$root" && cargo bench --quiet --bench tiles_render --no-run)
 if [[ -z "${URBIS_BIN:-}" ]]; then
     (cd "$root" && cargo build --release --quiet --bin urbis)
     URBIS_BIN="$root/target/release/urbis"
@@ -54,7 +58,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"${as_pg[@]}" "$pgbin/initdb" -D "$tmp/pg" -U postgres --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
+"${as_pg[@]}" "$pgbin/initdb" -D "$tmp/pg" -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
 "${as_pg[@]}" "$pgbin/pg_ctl" -D "$tmp/pg" -l "$tmp/pg.log" -w \
     -o "-c listen_addresses='' -c unix_socket_directories=$tmp -c shared_buffers=1GB -c work_mem=64MB -c max_parallel_workers_per_gather=0 -c fsync=off -c jit=off" \
     start >/dev/null
@@ -99,10 +103,12 @@ bench() {
     # urbis: warm-up (one z11 tile, outside the list), then every tile once.
     read -r z x y < <(head -1 "$tmp/$name/tiles.txt")
     curl -s -o /dev/null "$base/tiles/urbis/$((z - 1))/$((x / 2))/$((y / 2)).mvt"
-    python3 "$helper" fetch "$base" urbis "$tmp/$name/tiles.txt" "$tmp/$name/urbis.csv"
+    python3 "$helper" fetch "$base" urbis "$tmp/$name/tiles.txt" "$tmp/$name/urbis-http.csv"
     kill "$server_pid"
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
+    (cd "$root" && TILES_STORE="$tmp/$name" TILES_LIST="$tmp/$name/tiles.txt" TILES_OUT="$tmp/$name/urbis.csv" \
+        cargo bench --quiet --bench tiles_render)
 
     # PostGIS: warm-up pass, timed pass.
     "${psql[@]}" -d "$db" <<SQL
@@ -117,7 +123,9 @@ SQL
 
     python3 "$helper" stats urbis "$tmp/$name/urbis.csv"
     python3 "$helper" stats PostGIS "$tmp/$name/postgis.csv"
-    echo "ratio (PostGIS time / urbis time): $(python3 "$helper" ratio "$tmp/$name/urbis.csv" "$tmp/$name/postgis.csv")x"
+    python3 "$helper" stats "urbis over HTTP" "$tmp/$name/urbis-http.csv"
+    echo "ratio PostGIS time / urbis time, both in process: $(python3 "$helper" ratio "$tmp/$name/urbis.csv" "$tmp/$name/postgis.csv")x"
+    echo "ratio PostGIS in process / urbis over HTTP: $(python3 "$helper" ratio "$tmp/$name/urbis-http.csv" "$tmp/$name/postgis.csv")x"
     if [[ -n "${TILES_KEEP:-}" ]]; then
         mkdir -p "$TILES_KEEP/$name" && cp "$tmp/$name"/*.csv "$tmp/$name/tiles.txt" "$TILES_KEEP/$name/"
     fi

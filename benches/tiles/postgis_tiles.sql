@@ -3,11 +3,14 @@
 -- same layers in the same order, same attribute keys (NULL / empty values left out), same
 -- extent (4096), same buffer (64 of 4096, clipped), same per-layer min zooms.
 --
+-- NIS codes are reduced to their digits as the encoder does (the real data holds URIs such as
+-- https://databrussels.be/id/municipality/21004).
+--
 -- Input: the tables ogr2ogr loaded from the GeoPackage with -t_srs EPSG:3857 (municipalities,
 -- addresses, buildings, streetaxes and, when the source has them, cadastralparcels).
 
 CREATE TABLE t_municipalities AS
-    SELECT geom, NULLIF(inspire_id::text, '') AS id, NULLIF(niscode::text, '') AS nis,
+    SELECT geom, NULLIF(inspire_id::text, '') AS id, NULLIF(substring(niscode::text from '([0-9]+)(\.0*)?/?$'), '') AS nis,
            NULLIF(namefre::text, '') AS name_fr, NULLIF(namedut::text, '') AS name_nl
     FROM municipalities;
 CREATE TABLE t_buildings AS
@@ -21,14 +24,14 @@ CREATE TABLE t_addresses AS
     SELECT geom, NULLIF(inspire_id::text, '') AS id, NULLIF(policenum::text, '') AS housenumber,
            NULLIF(boxnumber::text, '') AS box, NULLIF(strnamefre::text, '') AS street_fr,
            NULLIF(strnamedut::text, '') AS street_nl, NULLIF(zipcode::text, '') AS postcode,
-           NULLIF(munniscode::text, '') AS municipality
+           NULLIF(substring(munniscode::text from '([0-9]+)(\.0*)?/?$'), '') AS municipality
     FROM addresses;
 DO $$
 BEGIN
     IF to_regclass('cadastralparcels') IS NOT NULL THEN
         CREATE TABLE t_parcels AS
             SELECT geom, NULLIF(inspire_id::text, '') AS id, NULLIF(capakey::text, '') AS capakey,
-                   NULLIF(type::text, '') AS type, NULLIF(munniscode::text, '') AS municipality
+                   NULLIF(type::text, '') AS type, NULLIF(substring(munniscode::text from '([0-9]+)(\.0*)?/?$'), '') AS municipality
             FROM cadastralparcels;
     ELSE
         CREATE TABLE t_parcels (geom geometry(MultiPolygon, 3857), id text, capakey text,

@@ -121,7 +121,7 @@ def cmd_stats(args):
         "z%d %.2f" % (z, pct(sorted(v), 50)) for z, v in sorted(per_zoom.items())
     )
     print(
-        "%-8s %5d tiles (%d empty) in %.2f s: %.0f tiles/s; per tile p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
+        "%-15s %5d tiles (%d empty) in %.2f s: %.0f tiles/s; per tile p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
         "size p50 %.1f KB, p99 %.1f KB, max %.1f KB, total %.1f MB; p50 by zoom (ms): %s"
         % (
             args.name,
