@@ -154,16 +154,22 @@ async fn export_cmd(
     municipality: Option<&str>,
     out: PathBuf,
 ) -> Result<()> {
-    let format = Format::from_id(format).with_context(|| {
-        format!(
-            "unknown format `{format}` (available: {})",
-            formats()
-                .iter()
-                .map(|f| f.id)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
+    let (format, ogr_driver) = match format.strip_prefix("ogr:") {
+        Some(driver) => (Format::Ogr, Some(driver.to_string())),
+        None => {
+            let f = Format::from_id(format).with_context(|| {
+                format!(
+                    "unknown format `{format}` (available: {}; with the gdal feature ogr:<Driver>)",
+                    formats()
+                        .iter()
+                        .map(|f| f.id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+            (f, None)
+        }
+    };
     let mut wanted: Vec<Layer> = Vec::new();
     for id in layers.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         let l: Layer = id.parse()?;
@@ -225,6 +231,7 @@ async fn export_cmd(
         crs,
         filter: Filter { bbox, area },
         packaging,
+        ogr_driver,
     };
     export::validate(&ds, &job).map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
     let total = export::count(&ds, &job);

@@ -93,6 +93,8 @@ pub struct ExportJob {
     /// Stem of the GeoPackage file inside a zip (`urbis`, `UrbISVector_04000`).
     pub gpkg_stem: String,
     pub packaging: Packaging,
+    /// The OGR driver of [`Format::Ogr`] (its short name, e.g. `MapInfo File`).
+    pub ogr_driver: Option<String>,
 }
 
 /// What an export wrote.
@@ -164,6 +166,14 @@ pub fn validate(ds: &Dataset, job: &ExportJob) -> Result<(), ExportError> {
                 .join(", ")
         )));
     }
+    if job.format == Format::Ogr {
+        check_ogr_driver(job.ogr_driver.as_deref())?;
+        if job.packaging == Packaging::File {
+            return Err(ExportError::Invalid(
+                "a file written by an OGR driver is delivered as a zip".into(),
+            ));
+        }
+    }
     if job.packaging == Packaging::File && job.layers.len() > 1 && !info.multi_layer {
         return Err(ExportError::Invalid(format!(
             "{} holds one layer per file: export several layers as GeoPackage or as a zip",
@@ -171,6 +181,26 @@ pub fn validate(ds: &Dataset, job: &ExportJob) -> Result<(), ExportError> {
         )));
     }
     Ok(())
+}
+
+#[cfg(feature = "gdal")]
+fn check_ogr_driver(driver: Option<&str>) -> Result<(), ExportError> {
+    let drivers = super::gdal::vector_drivers();
+    match driver {
+        Some(d) if drivers.iter().any(|x| x == d) => Ok(()),
+        other => Err(ExportError::Invalid(format!(
+            "unknown OGR driver `{}` (drivers that write vector files: {})",
+            other.unwrap_or_default(),
+            drivers.join(", ")
+        ))),
+    }
+}
+
+#[cfg(not(feature = "gdal"))]
+fn check_ogr_driver(_: Option<&str>) -> Result<(), ExportError> {
+    Err(ExportError::Invalid(
+        "OGR drivers need a build with the `gdal` feature".into(),
+    ))
 }
 
 /// Number of features `job` will write (for progress bars).
@@ -184,10 +214,11 @@ pub fn count(ds: &Dataset, job: &ExportJob) -> u64 {
 
 /// A writer of one layer in a single-layer `format`.
 fn layer_writer(
-    format: Format,
+    job: &ExportJob,
     path: &Path,
     schema: &LayerSchema,
 ) -> Result<Box<dyn FeatureWriter>, ExportError> {
+    let format = job.format;
     Ok(match format {
         Format::Shapefile => Box::new(ShapefileLayerWriter::create(path, schema)?),
         Format::GeoJson => Box::new(GeoJsonWriter::create(path, schema)?),
@@ -198,6 +229,12 @@ fn layer_writer(
         Format::Dxf | Format::Gml => {
             Box::new(super::gdal::GdalLayerWriter::create(format, path, schema)?)
         }
+        #[cfg(feature = "gdal")]
+        Format::Ogr => Box::new(super::gdal::GdalLayerWriter::with_driver(
+            job.ogr_driver.as_deref().unwrap_or_default(),
+            path,
+            schema,
+        )?),
         other => {
             return Err(ExportError::Invalid(format!(
                 "{} is not a single-layer format of this build",
@@ -205,6 +242,21 @@ fn layer_writer(
             )))
         }
     })
+}
+
+/// Extension of the per-layer files of `job`.
+fn file_extension(job: &ExportJob) -> String {
+    #[cfg(feature = "gdal")]
+    if job.format == Format::Ogr {
+        if let Some(ext) = job
+            .ogr_driver
+            .as_deref()
+            .and_then(super::gdal::driver_extension)
+        {
+            return ext;
+        }
+    }
+    job.format.info().extension.to_string()
 }
 
 fn project<'a>(
@@ -287,14 +339,14 @@ pub fn export(
         rt.block_on(w.finish(true))?;
         files.push((path, name));
     } else {
-        let ext = job.format.info().extension;
+        let ext = file_extension(job);
         for layer in &job.layers {
             let idx = ds.layer(*layer).ok_or(ExportError::MissingLayer(*layer))?;
             let selected = select(idx, &job.filter);
             let stem = layer_name(*layer);
             let schema = LayerSchema::infer(stem, *layer, job.crs, selected.iter().copied());
             let path = work.path().join(format!("{stem}.{ext}"));
-            let mut w = layer_writer(job.format, &path, &schema)?;
+            let mut w = layer_writer(job, &path, &schema)?;
             for f in &selected {
                 let projected = project(&t, *layer, f)?;
                 w.write(&projected)?;
@@ -438,6 +490,7 @@ mod tests {
             filter: Filter::default(),
             gpkg_stem: "urbis".into(),
             packaging,
+            ogr_driver: None,
         }
     }
 

@@ -203,3 +203,14 @@ impl FeatureWriter for GdalLayerWriter {
         Ok(out)
     }
 }
+
+/// The file extension a driver writes (`DMD_EXTENSION`, else the first of `DMD_EXTENSIONS`).
+pub fn driver_extension(driver: &str) -> Option<String> {
+    let d = DriverManager::get_driver_by_name(driver).ok()?;
+    d.metadata_item("DMD_EXTENSION", "")
+        .filter(|e| !e.is_empty())
+        .or_else(|| {
+            d.metadata_item("DMD_EXTENSIONS", "")
+                .and_then(|e| e.split_whitespace().next().map(str::to_string))
+        })
+}

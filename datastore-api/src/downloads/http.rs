@@ -395,6 +395,7 @@ fn parse_request(
                 packaging: Packaging::Zip {
                     prefix: prefix.into(),
                 },
+                ogr_driver: None,
             },
             prepared_name: Some(file.to_string()),
             filename: file.to_string(),
@@ -418,18 +419,30 @@ fn parse_request(
         allowed.push("format");
     }
     check_known(params, &allowed)?;
+    let mut ogr_driver = None;
     let format = if is_zip {
         let id = params.get("format").map(String::as_str).unwrap_or("shp");
-        Format::from_id(id).ok_or_else(|| {
-            Problem::bad_param(
-                "format",
-                format!(
-                    "unknown format `{}` (available: {})",
-                    clip(id),
-                    format_ids()
-                ),
-            )
-        })?
+        if let Some(driver) = id.strip_prefix("ogr:") {
+            if !super::GDAL {
+                return Err(Problem::bad_param(
+                    "format",
+                    "OGR drivers need a build with the `gdal` feature",
+                ));
+            }
+            ogr_driver = Some(driver.to_string());
+            Format::Ogr
+        } else {
+            Format::from_id(id).ok_or_else(|| {
+                Problem::bad_param(
+                    "format",
+                    format!(
+                        "unknown format `{}` (available: {})",
+                        clip(id),
+                        format_ids()
+                    ),
+                )
+            })?
+        }
     } else {
         Format::from_id(ext).ok_or_else(|| {
             Problem::new(
@@ -556,6 +569,7 @@ fn parse_request(
             filter,
             gpkg_stem,
             packaging,
+            ogr_driver,
         },
         prepared_name,
         filename,

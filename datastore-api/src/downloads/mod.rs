@@ -34,6 +34,9 @@ pub enum Format {
     Dxf,
     /// OGC GML 3.2 (through GDAL, `gdal` feature).
     Gml,
+    /// Any OGR vector driver named in the request (`format=ogr:<Driver>`, zipped; `gdal`
+    /// feature). Not in [`formats`].
+    Ogr,
 }
 
 /// What the catalogue and the listing say about a format.
@@ -171,6 +174,19 @@ static FORMATS: &[FormatInfo] = &[
     },
 ];
 
+static OGR: FormatInfo = FormatInfo {
+    format: Format::Ogr,
+    id: "ogr",
+    title: "OGR driver (zip)",
+    media_type: "application/zip",
+    extension: "dat",
+    file_type: eu!("ZIP"),
+    package_format: None,
+    default_crs: Crs::Lambert72,
+    multi_layer: false,
+    needs_gdal: true,
+};
+
 /// Is the `gdal` Cargo feature compiled in?
 pub const GDAL: bool = cfg!(feature = "gdal");
 
@@ -198,6 +214,9 @@ impl Format {
     }
 
     pub fn info(self) -> &'static FormatInfo {
+        if self == Format::Ogr {
+            return &OGR;
+        }
         FORMATS
             .iter()
             .find(|f| f.format == self)

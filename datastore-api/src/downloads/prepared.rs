@@ -107,6 +107,7 @@ fn plans(ds: &Dataset, date: &str) -> Vec<Plan> {
                     filter: Filter::default(),
                     gpkg_stem: layer_name(*layer).to_string(),
                     packaging: Packaging::File,
+                    ogr_driver: None,
                 },
             });
         }
@@ -126,6 +127,7 @@ fn plans(ds: &Dataset, date: &str) -> Vec<Plan> {
                         packaging: Packaging::Zip {
                             prefix: prefix.into(),
                         },
+                        ogr_driver: None,
                     },
                 });
             }
