@@ -328,8 +328,8 @@ impl Graph {
         self.described.insert(key.to_string())
     }
 
-    /// `s pred <value>` and, once per document, `<value> a class` (and its scheme for
-    /// `skos:Concept`s).
+    /// `s pred <value>` and, once per document, `<value> a class` (with its labels for a
+    /// `skos:Concept`, its title for a `skos:ConceptScheme`, and its scheme).
     fn typed_ref(
         &mut self,
         s: &NamedNode,
@@ -341,15 +341,37 @@ impl Graph {
         let o = iri(value)?;
         self.add(s, pred, o.clone());
         if self.first_time(o.as_str()) {
+            let concept = class.as_str() == format!("{}Concept", ns::SKOS);
+            let is_scheme = class.as_str() == format!("{}ConceptScheme", ns::SKOS);
             self.a(&o, class);
+            if concept {
+                for (lang, label) in labels::concept(o.as_str()) {
+                    if let Ok(l) = Literal::new_language_tagged_literal(label, lang) {
+                        self.add(&o, p(ns::SKOS, "prefLabel"), l);
+                    }
+                }
+            }
+            if is_scheme {
+                self.scheme_title(&o);
+            }
             if let Some(sc) = scheme.and_then(iri) {
                 self.add(&o, p(ns::SKOS, "inScheme"), sc.clone());
                 if self.first_time(sc.as_str()) {
                     self.a(&sc, p(ns::SKOS, "ConceptScheme"));
+                    self.scheme_title(&sc);
                 }
             }
         }
         Some(o)
+    }
+
+    fn scheme_title(&mut self, sc: &NamedNode) {
+        let title = labels::scheme(sc.as_str());
+        self.add(
+            sc,
+            p(ns::DCT, "title"),
+            Literal::new_language_tagged_literal_unchecked(title, "en"),
+        );
     }
 
     /// Take the triples written so far (the "described" memory is kept).
@@ -358,17 +380,209 @@ impl Graph {
     }
 }
 
-/// The scheme URI of an EU authority-table value (`.../data-theme/REGI` → `.../data-theme`).
+/// The scheme URI of a controlled value (`.../data-theme/REGI` → `.../data-theme`).
 fn scheme_of(uri: &str) -> Option<&str> {
+    if uri.starts_with(vocab::HVD_CATEGORY) {
+        return Some(labels::HVD_SCHEME);
+    }
+    if uri.starts_with(vocab::PUBLISHER_TYPE) {
+        return Some(labels::PUBLISHER_TYPE_SCHEME);
+    }
     let (scheme, code) = uri.rsplit_once('/')?;
     (!code.is_empty() && uri.starts_with("http://publications.europa.eu/resource/authority/"))
         .then_some(scheme)
+}
+
+/// Labels of the controlled values and schemes the output types, so that every
+/// `skos:Concept` has its `skos:prefLabel` and every scheme its `dct:title` in the document
+/// itself.
+mod labels {
+    use crate::model::vocab;
+
+    pub const HVD_SCHEME: &str = "http://data.europa.eu/bna/asd487ae75";
+    pub const PUBLISHER_TYPE_SCHEME: &str = "http://purl.org/adms/publishertype/1.0";
+
+    /// EU data themes: code, fr, nl, en.
+    const THEMES: &[(&str, &str, &str, &str)] = &[
+        (
+            "AGRI",
+            "Agriculture, pêche, sylviculture et alimentation",
+            "Landbouw, visserij, bosbouw en voeding",
+            "Agriculture, fisheries, forestry and food",
+        ),
+        (
+            "ECON",
+            "Économie et finances",
+            "Economie en financiën",
+            "Economy and finance",
+        ),
+        (
+            "EDUC",
+            "Éducation, culture et sport",
+            "Onderwijs, cultuur en sport",
+            "Education, culture and sport",
+        ),
+        ("ENER", "Énergie", "Energie", "Energy"),
+        ("ENVI", "Environnement", "Milieu", "Environment"),
+        (
+            "GOVE",
+            "Gouvernement et secteur public",
+            "Overheid en publieke sector",
+            "Government and public sector",
+        ),
+        ("HEAL", "Santé", "Gezondheid", "Health"),
+        (
+            "INTR",
+            "Questions internationales",
+            "Internationale vraagstukken",
+            "International issues",
+        ),
+        (
+            "JUST",
+            "Justice, système juridique et sécurité publique",
+            "Justitie, rechtsstelsel en openbare veiligheid",
+            "Justice, legal system and public safety",
+        ),
+        (
+            "REGI",
+            "Régions et villes",
+            "Regio's en steden",
+            "Regions and cities",
+        ),
+        (
+            "SOCI",
+            "Population et société",
+            "Bevolking en samenleving",
+            "Population and society",
+        ),
+        (
+            "TECH",
+            "Science et technologie",
+            "Wetenschap en technologie",
+            "Science and technology",
+        ),
+        ("TRAN", "Transports", "Vervoer", "Transport"),
+    ];
+
+    /// High-value dataset categories (Regulation (EU) 2023/138).
+    const HVD: &[(&str, &str)] = &[
+        ("c_ac64a52d", "Geospatial"),
+        ("c_dd313021", "Earth observation and environment"),
+        ("c_164e0bf5", "Meteorological"),
+        ("c_e1da4e07", "Statistics"),
+        ("c_a9135398", "Companies and company ownership"),
+        ("c_b79e35eb", "Mobility"),
+    ];
+
+    /// `(language, label)` pairs of a concept; its code when it is not in our tables.
+    pub fn concept(uri: &str) -> Vec<(&'static str, String)> {
+        let code = vocab::code(uri);
+        if uri.starts_with(vocab::DATA_THEME) {
+            if let Some((_, fr, nl, en)) = THEMES.iter().find(|t| t.0 == code) {
+                return vec![
+                    ("fr", (*fr).into()),
+                    ("nl", (*nl).into()),
+                    ("en", (*en).into()),
+                ];
+            }
+        }
+        if uri.starts_with(vocab::HVD_CATEGORY) {
+            if let Some((_, en)) = HVD.iter().find(|t| t.0 == code) {
+                return vec![("en", (*en).into())];
+            }
+        }
+        if uri.starts_with(vocab::PUBLISHER_TYPE) {
+            // `RegionalAuthority` → `Regional authority`.
+            let mut label = String::new();
+            for (i, c) in code.chars().enumerate() {
+                if c.is_uppercase() && i > 0 {
+                    label.push(' ');
+                    label.extend(c.to_lowercase());
+                } else {
+                    label.push(c);
+                }
+            }
+            return vec![("en", label)];
+        }
+        vec![("en", code.to_string())]
+    }
+
+    /// The English title of a concept scheme.
+    pub fn scheme(uri: &str) -> String {
+        match uri {
+            HVD_SCHEME => "High-value dataset categories".into(),
+            PUBLISHER_TYPE_SCHEME => "Publisher type".into(),
+            _ => {
+                let code = uri.trim_end_matches('/').rsplit('/').next().unwrap_or(uri);
+                let mut t = code.replace('-', " ");
+                if let Some(first) = t.get(0..1) {
+                    t = first.to_uppercase() + &t[1..];
+                }
+                t
+            }
+        }
+    }
 }
 
 /// Everything a description needs besides the record.
 pub struct Ctx<'a> {
     pub base: &'a str,
     pub agents: &'a HashMap<String, Agent>,
+    /// The public records referenced by the described ones (served datasets, series, access
+    /// services), by id; links to anything else are left out.
+    pub refs: &'a HashMap<String, Dataset>,
+}
+
+/// The classes of a record: DCAT-AP's shapes check classes without inference, so the
+/// superclasses are stated too.
+fn classes(kind: Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Dataset => &["Dataset", "Resource"],
+        Kind::Series => &["DatasetSeries", "Dataset", "Resource"],
+        Kind::Service => &["DataService", "Resource"],
+    }
+}
+
+/// A link to another public record of this catalogue, with the referenced record's class and
+/// mandatory properties (once per document) so that the document stands on its own.
+fn record_link(g: &mut Graph, ctx: &Ctx<'_>, s: &NamedNode, pred: NamedNode, id: &str) {
+    let Some(r) = ctx.refs.get(id) else {
+        return;
+    };
+    let Some(o) = iri(&dataset_uri(ctx.base, id)) else {
+        return;
+    };
+    g.add(s, pred, o.clone());
+    if g.first_time(&format!("ref:{}", o.as_str())) {
+        for c in classes(r.kind) {
+            g.a(&o, p(ns::DCAT, c));
+        }
+        g.texts(&o, &p(ns::DCT, "title"), &r.title);
+        g.texts(&o, &p(ns::DCT, "description"), &r.description);
+        if let Some(e) = r.service.as_ref().and_then(|svc| iri(&svc.endpoint_url)) {
+            g.add(&o, p(ns::DCAT, "endpointURL"), e.clone());
+            g.a(&e, p(ns::RDFS, "Resource"));
+        }
+    }
+}
+
+/// Ids of the records the given ones link to.
+pub fn referenced_ids<'a>(records: impl IntoIterator<Item = &'a Dataset>) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for ds in records {
+        if let Some(svc) = &ds.service {
+            ids.extend(svc.serves_dataset.iter().cloned());
+        }
+        ids.extend(ds.in_series.iter().cloned());
+        ids.extend(
+            ds.distributions
+                .iter()
+                .filter_map(|d| d.access_service.clone()),
+        );
+    }
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 /// Describe a publisher (once per document).
@@ -387,7 +601,7 @@ pub fn describe_agent(g: &mut Graph, base: &str, a: &Agent) -> NamedNode {
             p(ns::DCT, "type"),
             t,
             p(ns::SKOS, "Concept"),
-            Some("http://purl.org/adms/publishertype/1.0"),
+            Some(labels::PUBLISHER_TYPE_SCHEME),
         );
     }
     if let Some(mbox) = a.email.as_deref().and_then(|e| iri(&mailto(e))) {
@@ -513,11 +727,6 @@ pub fn describe_dataset(g: &mut Graph, ctx: &Ctx<'_>, ds: &Dataset) {
         return;
     };
     let frag = |f: &str| nn(&format!("{}#{f}", d.as_str()));
-    let class = match ds.kind {
-        Kind::Dataset => "Dataset",
-        Kind::Series => "DatasetSeries",
-        Kind::Service => "DataService",
-    };
     // Publisher first so that the record's own triples stay grouped.
     let publisher = ds
         .publisher
@@ -525,7 +734,9 @@ pub fn describe_dataset(g: &mut Graph, ctx: &Ctx<'_>, ds: &Dataset) {
         .and_then(|id| ctx.agents.get(id))
         .map(|a| describe_agent(g, base, a));
 
-    g.a(&d, p(ns::DCAT, class));
+    for c in classes(ds.kind) {
+        g.a(&d, p(ns::DCAT, c));
+    }
     g.texts(&d, &p(ns::DCT, "title"), &ds.title);
     g.texts(&d, &p(ns::DCT, "description"), &ds.description);
     g.add(
@@ -598,7 +809,7 @@ pub fn describe_dataset(g: &mut Graph, ctx: &Ctx<'_>, ds: &Dataset) {
             p(ns::DCATAP, "hvdCategory"),
             h,
             p(ns::SKOS, "Concept"),
-            None,
+            scheme_of(h),
         );
     }
     for l in &ds.applicable_legislation {
@@ -626,23 +837,22 @@ pub fn describe_dataset(g: &mut Graph, ctx: &Ctx<'_>, ds: &Dataset) {
             licence(g, &d, l);
         }
         if let Some(svc) = &ds.service {
+            // DCAT-AP ranges these over rdfs:Resource, checked without inference.
             if let Some(e) = iri(&svc.endpoint_url) {
-                g.add(&d, p(ns::DCAT, "endpointURL"), e);
+                g.add(&d, p(ns::DCAT, "endpointURL"), e.clone());
+                g.a(&e, p(ns::RDFS, "Resource"));
             }
             if let Some(e) = svc.endpoint_description.as_deref().and_then(iri) {
-                g.add(&d, p(ns::DCAT, "endpointDescription"), e);
+                g.add(&d, p(ns::DCAT, "endpointDescription"), e.clone());
+                g.a(&e, p(ns::RDFS, "Resource"));
             }
             for s in &svc.serves_dataset {
-                if let Some(o) = iri(&dataset_uri(base, s)) {
-                    g.add(&d, p(ns::DCAT, "servesDataset"), o);
-                }
+                record_link(g, ctx, &d, p(ns::DCAT, "servesDataset"), s);
             }
         }
     }
     for s in &ds.in_series {
-        if let Some(o) = iri(&dataset_uri(base, s)) {
-            g.add(&d, p(ns::DCAT, "inSeries"), o);
-        }
+        record_link(g, ctx, &d, p(ns::DCAT, "inSeries"), s);
     }
     let mut dist_nodes = Vec::new();
     if ds.kind != Kind::Service {
@@ -687,6 +897,7 @@ pub fn describe_dataset(g: &mut Graph, ctx: &Ctx<'_>, ds: &Dataset) {
     }
 
     if let Some((c, cp)) = contact {
+        g.a(&c, p(ns::VCARD, "Kind"));
         g.a(&c, p(ns::VCARD, "Organization"));
         g.texts(&c, &p(ns::VCARD, "fn"), &cp.name);
         if let Some(m) = cp.mailto().as_deref().and_then(iri) {
@@ -768,12 +979,8 @@ pub fn describe_dataset(g: &mut Graph, ctx: &Ctx<'_>, ds: &Dataset) {
                 None,
             );
         }
-        if let Some(s) = dist
-            .access_service
-            .as_deref()
-            .and_then(|s| iri(&dataset_uri(base, s)))
-        {
-            g.add(&u, p(ns::DCAT, "accessService"), s);
+        if let Some(s) = dist.access_service.as_deref() {
+            record_link(g, ctx, &u, p(ns::DCAT, "accessService"), s);
         }
         if hvd {
             for l in &ds.applicable_legislation {
@@ -922,6 +1129,22 @@ fn accept(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok())
 }
 
+/// The public records among `ids`.
+pub async fn public_records(
+    st: &CatalogState,
+    ids: Vec<String>,
+) -> Result<HashMap<String, Dataset>, crate::store::CatalogError> {
+    let mut out = HashMap::new();
+    for id in ids {
+        if let Some(ds) = st.store.get_dataset(&id).await? {
+            if ds.is_public() {
+                out.insert(id, ds);
+            }
+        }
+    }
+    Ok(out)
+}
+
 async fn agents(st: &CatalogState) -> Result<HashMap<String, Agent>, Response> {
     st.store
         .list_publishers()
@@ -999,9 +1222,14 @@ async fn catalogue_page(
         Ok(l) => l,
         Err(e) => return store_error(e),
     };
+    let refs = match public_records(&st, referenced_ids(&list.items)).await {
+        Ok(r) => r,
+        Err(e) => return store_error(e),
+    };
     let ctx = Ctx {
         base: &base,
         agents: &agents,
+        refs: &refs,
     };
     let mut g = Graph::new();
     describe_catalogue(&mut g, &ctx, &st.catalogue, None);
@@ -1054,9 +1282,11 @@ async fn dump(st: CatalogState, headers: HeaderMap, format: Format) -> Response 
     tokio::spawn(async move {
         let buf = SharedBuf::default();
         let mut ser = Serializer::new(format, buf.clone());
+        let no_refs = HashMap::new();
         let ctx = Ctx {
             base: &base,
             agents: &agents,
+            refs: &no_refs,
         };
         let mut g = Graph::new();
         describe_catalogue(&mut g, &ctx, &st.catalogue, None);
@@ -1090,6 +1320,19 @@ async fn dump(st: CatalogState, headers: HeaderMap, format: Format) -> Response 
                 break;
             }
             offset += page.items.len() as u64;
+            let refs = match public_records(&st, referenced_ids(&page.items)).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = %e, "catalogue dump aborted");
+                    let _ = tx.send(Err(io::Error::other(e.to_string()))).await;
+                    return;
+                }
+            };
+            let ctx = Ctx {
+                base: &base,
+                agents: &agents,
+                refs: &refs,
+            };
             for ds in &page.items {
                 catalogue_links(&mut g, &base, ds);
                 describe_dataset(&mut g, &ctx, ds);
@@ -1152,12 +1395,17 @@ async fn dataset_doc(
         Ok(a) => a,
         Err(r) => return r,
     };
+    let refs = match public_records(&st, referenced_ids([&ds])).await {
+        Ok(r) => r,
+        Err(e) => return store_error(e),
+    };
     let mut g = Graph::new();
     describe_dataset(
         &mut g,
         &Ctx {
             base: &base,
             agents: &agents,
+            refs: &refs,
         },
         &ds,
     );
@@ -1255,9 +1503,11 @@ mod tests {
     fn every_literal_is_tagged_or_typed_and_serialisations_parse() {
         let (ds, agents) = sample();
         let mut g = Graph::new();
+        let refs = HashMap::new();
         let ctx = Ctx {
             base: "https://x.test",
             agents: &agents,
+            refs: &refs,
         };
         describe_catalogue(&mut g, &ctx, &Catalogue::brussels(), None);
         catalogue_links(&mut g, ctx.base, &ds);
