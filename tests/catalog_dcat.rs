@@ -90,3 +90,90 @@ async fn shacl_rdflib_and_roundtrip() {
     assert_eq!(code, 0, "SHACL violations:\n{out}\n{err}");
     assert!(out.contains(" 0 violations"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn negotiation_paging_and_errors() {
+    let (_dir, server) = server().await;
+    // Content negotiation on /catalog and /datasets/{id}.
+    for (accept, ct) in [
+        (None, "text/turtle"),
+        (Some("application/rdf+xml"), "application/rdf+xml"),
+        (Some("application/ld+json"), "application/ld+json"),
+        (Some("text/html,*/*;q=0.8"), "text/turtle"),
+    ] {
+        let (status, got, _) = get(&server.url("/catalog?page_size=5"), accept).await;
+        assert_eq!(status, 200);
+        assert!(got.starts_with(ct), "{accept:?} -> {got}");
+        let (status, got, _) = get(&server.url("/datasets/fixture-0001"), accept).await;
+        assert_eq!(status, 200);
+        assert!(got.starts_with(ct), "{accept:?} -> {got}");
+    }
+    for (ext, ct) in [
+        ("ttl", "text/turtle"),
+        ("rdf", "application/rdf+xml"),
+        ("jsonld", "application/ld+json"),
+        ("nt", "application/n-triples"),
+    ] {
+        let (status, got, body) =
+            get(&server.url(&format!("/datasets/fixture-0010.{ext}")), None).await;
+        assert_eq!(status, 200);
+        assert!(got.starts_with(ct));
+        let text = String::from_utf8(body).unwrap();
+        assert!(text.contains("fixture-0010"), "{text}");
+        let (status, got, _) = get(&server.url(&format!("/catalog.{ext}?page_size=3")), None).await;
+        assert_eq!((status, got.starts_with(ct)), (200, true));
+    }
+    let (status, _, _) = get(&server.url("/catalog"), Some("image/png")).await;
+    assert_eq!(status, 406);
+    // Unpublished (every 13th from 5) and unknown records are not found.
+    for id in ["fixture-0005", "fixture-0005.ttl", "nope"] {
+        let (status, ct, _) = get(&server.url(&format!("/datasets/{id}")), None).await;
+        assert_eq!(status, 404, "{id}");
+        assert_eq!(ct, "application/problem+json");
+    }
+    for q in [
+        "page=0",
+        "page=x",
+        "page_size=100000",
+        "modified_since=yesterday",
+        "foo=1",
+    ] {
+        let (status, ct, body) = get(&server.url(&format!("/catalog?{q}")), None).await;
+        assert_eq!(status, 400, "{q}");
+        assert_eq!(ct, "application/problem+json");
+        let p: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert!(p["detail"].as_str().unwrap().contains("parameter"), "{p}");
+    }
+    // A harvester following the Hydra `next` links sees every record exactly once.
+    let Some((code, out, err)) = python(
+        "catalog_rdf.py",
+        &["page", &server.url("/catalog?page_size=40")],
+    ) else {
+        return;
+    };
+    assert_eq!(code, 0, "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    let mut records: Vec<String> = v["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().rsplit('/').next().unwrap().to_string())
+        .collect();
+    let n = records.len();
+    records.sort();
+    records.dedup();
+    assert_eq!(records.len(), n, "a record came twice");
+    assert_eq!(v["total"].as_u64(), Some(n as u64));
+    assert_eq!(v["pages"].as_u64(), Some(n.div_ceil(40) as u64));
+    let fixture: Vec<String> = records
+        .into_iter()
+        .filter(|r| r.starts_with("fixture-"))
+        .collect();
+    let mut want = public_ids(RECORDS);
+    want.sort();
+    assert_eq!(fixture, want);
+    // modified_since narrows the listing (records were all just written).
+    let (_, _, body) = get(&server.url("/catalog.nt?modified_since=2999-01-01"), None).await;
+    let text = String::from_utf8(body).unwrap();
+    assert!(text.contains("totalItems> \"0\""), "{text}");
+}
