@@ -19,7 +19,7 @@ use i_overlay::core::overlay_rule::OverlayRule;
 use i_overlay::core::simplify::Simplify;
 use i_overlay::i_float::int::point::IntPoint;
 
-use crate::mvt::{IPoint, TileGeom, EXTENT};
+use crate::mvt::{ring_area2, IPoint, TileGeom, EXTENT};
 
 /// A tile's frame in its CRS: maps CRS coordinates to tile space (x right, y down).
 #[derive(Debug, Clone, Copy)]
@@ -387,24 +387,36 @@ fn polygons<'a>(
         Overlay::with_contours_custom(&subj, &square, IntOverlayOptions::ogc(), Default::default())
             .overlay(OverlayRule::Intersect, FillRule::EvenOdd)
     };
-    let polys: Vec<Vec<Vec<IPoint>>> = result
-        .into_iter()
-        .map(|shape| {
-            shape
-                .into_iter()
-                .map(|c| c.into_iter().map(|p| [p.x, p.y]).collect::<Vec<IPoint>>())
-                .filter(|r| r.len() >= 3)
-                .collect::<Vec<_>>()
-        })
-        .filter(|s| !s.is_empty())
-        .collect();
+    // Each shape is an exterior followed by its holes. i_overlay may hand back a hole that
+    // touches its exterior at a vertex with the exterior's orientation: orient every ring by
+    // its role (exterior positive in tile space, holes negative) and drop zero-area rings.
+    let mut polys: Vec<Vec<Vec<IPoint>>> = Vec::with_capacity(result.len());
+    for shape in result {
+        let mut rings: Vec<Vec<IPoint>> = Vec::with_capacity(shape.len());
+        for (i, c) in shape.into_iter().enumerate() {
+            let mut r: Vec<IPoint> = c.into_iter().map(|p| [p.x, p.y]).collect();
+            let a = ring_area2(&r);
+            if r.len() < 3 || a == 0 {
+                if i == 0 {
+                    break;
+                }
+                continue;
+            }
+            if (i == 0) != (a > 0) {
+                r.reverse();
+            }
+            rings.push(r);
+        }
+        if !rings.is_empty() {
+            polys.push(rings);
+        }
+    }
     (!polys.is_empty()).then_some(TileGeom::Polygons(polys))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mvt::ring_area2;
     use geo::{line_string, point, polygon, MultiPolygon, Validation};
 
     /// A frame whose CRS units equal tile units with y up (tile y = 4096 - crs y).

@@ -639,3 +639,93 @@ mod tests {
         assert!(Tileset::find("roads").is_none());
     }
 }
+
+#[cfg(test)]
+mod notch_tests {
+    //! A real UrbIS building whose narrow neck collapses when snapped at z13–z14, leaving a
+    //! hole that touches the exterior at a vertex.
+    use super::*;
+    use crate::mvt::decode;
+    use geo::{Geometry, LineString, Polygon};
+    use std::sync::Arc;
+    use urbis_core::{Attributes, CrsEngine, Dataset, Feature};
+
+    #[test]
+    fn collapsed_neck_gives_a_valid_hole() {
+        let pts = [
+            (147512.995988976, 170735.314987032),
+            (147506.590589776, 170742.392890623),
+            (147513.868365634, 170748.496611165),
+            (147517.806789569, 170752.054481355),
+            (147521.002306549, 170748.215188609),
+            (147521.882233642, 170747.380473942),
+            (147526.23921576, 170742.339244652),
+            (147533.26363874, 170748.87694868),
+            (147538.674616879, 170753.913656057),
+            (147543.011143112, 170750.307456016),
+            (147529.130699927, 170735.874815925),
+            (147525.678547317, 170733.050900794),
+            (147522.339118158, 170730.327052278),
+            (147519.51398794, 170728.0256816),
+            (147517.090430659, 170726.046723715),
+            (147510.143248352, 170719.130787113),
+            (147505.926905297, 170723.727000699),
+            (147510.619310709, 170728.152190658),
+            (147513.331800413, 170730.531477585),
+            (147515.663835124, 170732.577220841),
+            (147516.142924633, 170732.999712603),
+            (147516.572695581, 170733.377731069),
+            (147518.642156278, 170731.129704434),
+            (147522.763809634, 170734.932222648),
+            (147520.694348673, 170737.180247673),
+            (147516.481173669, 170733.444518146),
+            (147513.954110808, 170736.037605303),
+            (147512.995988976, 170735.314987032),
+        ];
+        let g = Geometry::Polygon(Polygon::new(LineString::from(pts.to_vec()), vec![]));
+        let ds = Dataset::from_layers(
+            None,
+            vec![(
+                Layer::Buildings,
+                vec![Feature {
+                    id: 1,
+                    geometry: g,
+                    attributes: Attributes::new(),
+                }],
+            )],
+        );
+        let prep = Prepared::build(Arc::new(ds), &CrsEngine::helmert());
+        let e = prep
+            .extent(Tms::WebMercatorQuad, &[Layer::Buildings])
+            .expect("e");
+        for z in 13..=16 {
+            let (c, r, _, _) =
+                Tms::WebMercatorQuad.tile_range(z, (e.min().x, e.min().y, e.min().x, e.min().y));
+            let t = render(
+                &prep,
+                TileId::new(Tms::WebMercatorQuad, z, c, r),
+                &[Layer::Buildings],
+                None,
+                Budget::default(),
+            );
+            let l = decode(&t.bytes).expect("d");
+            let f = &l[0].features[0];
+            assert!(crate::mvt::ring_area2(&f.parts[0]) > 0, "z{z}");
+            let ring = |r: &Vec<[i32; 2]>| {
+                LineString::from(
+                    r.iter()
+                        .map(|p| (p[0] as f64, p[1] as f64))
+                        .collect::<Vec<_>>(),
+                )
+            };
+            for h in &f.parts[1..] {
+                assert!(crate::mvt::ring_area2(h) < 0, "z{z}: hole orientation");
+            }
+            let p = Polygon::new(ring(&f.parts[0]), f.parts[1..].iter().map(ring).collect());
+            assert!(geo::Validation::is_valid(&p), "z{z}: {p:?}");
+            if z == 13 {
+                assert_eq!(f.parts.len(), 2, "the collapsed neck leaves a hole at z13");
+            }
+        }
+    }
+}
