@@ -63,8 +63,17 @@ pub async fn mount(ctx: &ServerContext) -> Result<Mounted> {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", ctx.cfg.server.listen));
-    let state = CatalogState::new(Arc::new(store), ctx.cfg.server.public_url.clone())?
+    let mut state = CatalogState::new(Arc::new(store), ctx.cfg.server.public_url.clone())?
         .with_system_base(&system_base);
+    state.check_urls = ctx.cfg.catalog.check_urls;
+    if let Ok(key) = std::env::var("URBIS_ADMIN_KEY") {
+        if !key.is_empty() {
+            state.bootstrap_key = Some(
+                datastore_api::admin::BootstrapKey::new(&key)
+                    .context("URBIS_ADMIN_KEY must be at least 16 characters")?,
+            );
+        }
+    }
     // The harvester writes through the same state (store and search index).
     let _ = ctx.catalog.set(state.clone());
     let started = std::time::Instant::now();

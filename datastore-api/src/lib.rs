@@ -9,8 +9,11 @@
 //! public base URL and the catalogue's own description. [`router`] serves the JSON API
 //! (`/api/...`), the admin API and the CKAN-compatible API.
 
+pub mod admin;
+pub mod api;
 pub mod downloads;
 pub mod model;
+pub mod mqa;
 pub mod publish;
 pub mod search;
 pub mod store;
@@ -38,6 +41,12 @@ pub struct CatalogState {
     /// The base URL the server's own (system) records were written with: `public_url`, else
     /// `http://<listen address>`. [`CatalogState::localize`] rewrites it to a request's base.
     pub system_base: Arc<str>,
+    /// URL reachability results for the MQA (filled by the optional background checker).
+    pub url_checks: Arc<mqa::UrlChecks>,
+    /// Whether the URL checker runs (`[catalog] check_urls`).
+    pub check_urls: bool,
+    /// The in-memory admin key from `URBIS_ADMIN_KEY`, if any.
+    pub bootstrap_key: Option<admin::BootstrapKey>,
 }
 
 impl CatalogState {
@@ -52,6 +61,9 @@ impl CatalogState {
             catalogue: Arc::new(Catalogue::brussels()),
             search: Arc::new(SearchIndex::new().map_err(index_err)?),
             system_base: Arc::from("http://localhost"),
+            url_checks: Arc::new(mqa::UrlChecks::default()),
+            check_urls: false,
+            bootstrap_key: None,
         })
     }
 
@@ -59,6 +71,11 @@ impl CatalogState {
     pub fn with_system_base(mut self, base: &str) -> Self {
         self.system_base = Arc::from(base.trim_end_matches('/'));
         self
+    }
+
+    /// The MQA score of a record with the URL checks made so far.
+    pub fn mqa(&self, ds: &Dataset) -> mqa::Score {
+        mqa::score(ds, self.check_urls.then_some(&*self.url_checks))
     }
 
     /// A record as served under `base`: the server's own records' links are rewritten from
@@ -192,5 +209,8 @@ pub fn catalogue_uri(base: &str) -> String {
 
 /// Every route of the catalogue (JSON API, admin API, CKAN API).
 pub fn router(state: CatalogState) -> Router {
-    Router::new().merge(publish::router(state.clone()))
+    Router::new()
+        .merge(api::router(state.clone()))
+        .merge(admin::router(state.clone()))
+        .merge(publish::router(state.clone()))
 }

@@ -167,6 +167,12 @@ pub trait CatalogStore: Send + Sync {
         id: &'a str,
     ) -> BoxFuture<'a, Result<Option<Dataset>, CatalogError>>;
 
+    /// The records with these ids that exist (at most [`MAX_PAGE`] ids), in no particular order.
+    fn get_datasets<'a>(
+        &'a self,
+        ids: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Dataset>, CatalogError>>;
+
     /// A page of records in id order, with the total.
     fn list_datasets<'a>(
         &'a self,

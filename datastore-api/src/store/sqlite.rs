@@ -255,6 +255,26 @@ impl CatalogStore for SqliteCatalog {
         })
     }
 
+    fn get_datasets<'a>(
+        &'a self,
+        ids: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<Dataset>, CatalogError>> {
+        Box::pin(async move {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let list = serde_json::to_string(&ids[..ids.len().min(MAX_PAGE as usize)])
+                .map_err(|e| CatalogError::Other(e.to_string()))?;
+            let rows = sqlx::query(
+                "SELECT id, doc FROM records WHERE id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(list)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter().map(row_dataset).collect()
+        })
+    }
+
     fn list_datasets<'a>(
         &'a self,
         q: &'a ListQuery,
@@ -821,6 +841,11 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(since.total, 0);
+        let got = s
+            .get_datasets(&["d4".to_string(), "nope".to_string(), "d0".to_string()])
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 2);
         let mut all = Vec::new();
         s.for_each_dataset(&mut |d| all.push(d.id)).await.unwrap();
         assert_eq!(all, ["d0", "d2", "d3", "d4"]);
