@@ -147,9 +147,8 @@ impl Resolve for GuardedResolver {
         let allow = self.allow.clone();
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             if !allow.allows(&host) {
                 if let Some(bad) = addrs.iter().find(|a| !is_public(a.ip())) {
                     let e: Box<dyn std::error::Error + Send + Sync> = format!(
@@ -239,7 +238,8 @@ impl Fetcher {
 
     /// GET a URL with an Accept header; the body is capped, redirects re-checked.
     pub async fn get(&self, url: &str, accept: &str) -> Result<Fetched, FetchError> {
-        let mut current = Url::parse(url).map_err(|e| FetchError::Refused(format!("{url}: {e}")))?;
+        let mut current =
+            Url::parse(url).map_err(|e| FetchError::Refused(format!("{url}: {e}")))?;
         for _ in 0..=self.limits.max_redirects {
             self.check_url(&current)?;
             self.pace().await;

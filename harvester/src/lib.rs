@@ -10,4 +10,5 @@
 //! [`Dataset`]: datastore_api::model::Dataset
 
 pub mod fetch;
+pub mod map;
 pub mod xml;

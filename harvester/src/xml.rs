@@ -131,7 +131,8 @@ pub fn parse(doc: &str) -> Result<Element, XmlError> {
                 let text = String::from_utf8_lossy(&d).to_ascii_uppercase();
                 if text.contains("<!ENTITY") || text.contains('[') {
                     return Err(XmlError(
-                        "a DOCTYPE with an internal subset or entity declarations is refused".into(),
+                        "a DOCTYPE with an internal subset or entity declarations is refused"
+                            .into(),
                     ));
                 }
             }
@@ -246,6 +247,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(e.ns, "http://www.isotc211.org/2005/gmd");
-        assert_eq!(e.path(&["fileIdentifier"]).and_then(|f| f.value()), Some("abc"));
+        assert_eq!(
+            e.path(&["fileIdentifier"]).and_then(|f| f.value()),
+            Some("abc")
+        );
     }
 }

@@ -1,0 +1,869 @@
+//! ISO 19139 (`gmd:MD_Metadata`, also `gmi:MI_Metadata`) → the catalogue model, after the
+//! GeoDCAT-AP core mapping.
+
+use std::collections::HashMap;
+
+use datastore_api::model::{
+    vocab, Bbox, ContactPoint, Dataset, Distribution, Kind, Lang, Multilingual, ServiceInfo,
+    Spatial, Temporal,
+};
+
+use super::{
+    date, file_type, frequency, inspire_theme, licence_from_text, media_type, push_unique,
+    topic_theme, Failed, Mapped, Parsed,
+};
+use crate::xml::{self, Element};
+
+/// Map every ISO record of a document: a lone `MD_Metadata`, or the records of a CSW
+/// `GetRecordsResponse` / `GetRecordByIdResponse`. `default_lang` is used when a record does not
+/// declare its language.
+pub fn parse_document(doc: &str, default_lang: Lang) -> Result<Parsed, xml::XmlError> {
+    let root = xml::parse(doc)?;
+    let mut out = Parsed::default();
+    for md in metadata_elements(&root) {
+        match map_record(md, default_lang) {
+            Ok(m) => out.records.push(m),
+            Err(f) => out.failed.push(f),
+        }
+    }
+    Ok(out)
+}
+
+/// The ISO records in a document.
+pub fn metadata_elements(root: &Element) -> Vec<&Element> {
+    if is_md(root) {
+        return vec![root];
+    }
+    let mut found = Vec::new();
+    root.find_all("MD_Metadata", &mut found);
+    root.find_all("MI_Metadata", &mut found);
+    found
+}
+
+fn is_md(e: &Element) -> bool {
+    e.local == "MD_Metadata" || e.local == "MI_Metadata"
+}
+
+/// Reads multilingual ISO properties with the record's locales.
+struct Texts {
+    main: Lang,
+    locales: HashMap<String, Lang>,
+}
+
+impl Texts {
+    fn new(md: &Element, default_lang: Lang) -> Texts {
+        let main = md
+            .child("language")
+            .and_then(|l| {
+                l.child("LanguageCode")
+                    .and_then(|c| c.attr("codeListValue").or(Some(c.trimmed())))
+                    .or_else(|| l.value())
+            })
+            .and_then(Lang::parse)
+            .unwrap_or(default_lang);
+        let mut locales = HashMap::new();
+        for loc in md.all(&["locale", "PT_Locale"]) {
+            let lang = loc
+                .child("languageCode")
+                .and_then(|c| c.child("LanguageCode"))
+                .and_then(|c| {
+                    c.attr("codeListValue")
+                        .filter(|v| !v.is_empty())
+                        .or(Some(c.trimmed()))
+                })
+                .and_then(Lang::parse);
+            if let (Some(id), Some(lang)) = (loc.attr("id"), lang) {
+                locales.insert(id.to_string(), lang);
+            }
+        }
+        Texts { main, locales }
+    }
+
+    fn locale(&self, reference: &str) -> Option<Lang> {
+        let id = reference.trim_start_matches('#');
+        self.locales.get(id).copied().or_else(|| {
+            let id = id
+                .trim_start_matches("locale-")
+                .trim_start_matches("locale_");
+            Lang::parse(id)
+        })
+    }
+
+    /// Every language of a `CharacterString` + `PT_FreeText` property.
+    fn multi(&self, prop: Option<&Element>) -> Multilingual {
+        let mut m = Multilingual::new();
+        let Some(p) = prop else { return m };
+        if let Some(t) = p
+            .children
+            .iter()
+            .find(|c| c.local == "CharacterString" || c.local == "Anchor")
+            .map(|c| c.trimmed())
+        {
+            m.set(self.main, t);
+        }
+        for g in p.all(&["PT_FreeText", "textGroup", "LocalisedCharacterString"]) {
+            if let Some(lang) = g.attr("locale").and_then(|l| self.locale(l)) {
+                m.set(lang, g.trimmed());
+            }
+        }
+        m
+    }
+}
+
+fn code_value(e: Option<&Element>) -> Option<&str> {
+    let e = e?;
+    for c in &e.children {
+        if let Some(v) = c.attr("codeListValue").filter(|v| !v.trim().is_empty()) {
+            return Some(v.trim());
+        }
+        let t = c.trimmed();
+        if !t.is_empty() {
+            return Some(t);
+        }
+    }
+    None
+}
+
+/// Map one `MD_Metadata` element.
+pub fn map_record(md: &Element, default_lang: Lang) -> Result<Mapped, Failed> {
+    let original_id = md
+        .child("fileIdentifier")
+        .and_then(|f| f.value())
+        .map(str::to_string);
+    let Some(original_id) = original_id else {
+        return Err(Failed {
+            original_id: None,
+            reason: "no gmd:fileIdentifier: the record cannot be tracked between runs".into(),
+        });
+    };
+    let texts = Texts::new(md, default_lang);
+    let mut unmapped = Vec::new();
+    let mut ds = Dataset::default();
+    let level = code_value(md.child("hierarchyLevel")).unwrap_or("dataset");
+    ds.kind = match level {
+        "dataset" => Kind::Dataset,
+        "series" => Kind::Series,
+        "service" => Kind::Service,
+        other => {
+            unmapped.push(format!(
+                "hierarchyLevel `{other}` has no DCAT class: mapped as a dataset"
+            ));
+            Kind::Dataset
+        }
+    };
+    ds.record.languages = vec![texts.main.eu_uri()];
+    let Some(ident) = md
+        .child("identificationInfo")
+        .and_then(|i| i.children.first())
+    else {
+        return Err(Failed {
+            original_id: Some(original_id),
+            reason: "no gmd:identificationInfo".into(),
+        });
+    };
+    let citation = ident.path(&["citation", "CI_Citation"]);
+    ds.title = texts.multi(citation.and_then(|c| c.child("title")));
+    ds.description = texts.multi(ident.child("abstract"));
+    if ds.description.is_empty() {
+        ds.description = ds.title.clone();
+        if !ds.title.is_empty() {
+            unmapped.push("no abstract: the title is used as the description".into());
+        }
+    }
+
+    // Identifiers.
+    let mut dataset_uri = None;
+    if let Some(c) = citation {
+        for id in c.children_named("identifier") {
+            let Some(inner) = id.children.first() else {
+                continue;
+            };
+            let code = inner
+                .child("code")
+                .and_then(|c| {
+                    c.child("Anchor")
+                        .and_then(|a| a.attr("href"))
+                        .or_else(|| c.value())
+                })
+                .map(str::to_string);
+            let space = inner.child("codeSpace").and_then(|c| c.value());
+            if let Some(code) = code {
+                let full = match space {
+                    Some(s) if !code.contains("://") => format!("{s}:{code}"),
+                    _ => code.clone(),
+                };
+                if ds.identifier.is_none() {
+                    ds.identifier = Some(full.clone());
+                }
+                if dataset_uri.is_none() {
+                    dataset_uri = Some(full);
+                }
+            }
+        }
+        // Dates.
+        for d in c.all(&["date", "CI_Date"]) {
+            let when = d.child("date").and_then(|x| x.value()).and_then(date);
+            let kind = code_value(d.child("dateType"));
+            match (kind, when) {
+                (Some("publication"), Some(w)) => ds.issued = Some(w),
+                (Some("revision"), Some(w)) => ds.modified = Some(w),
+                (Some("creation"), Some(w)) => {
+                    if ds.issued.is_none() {
+                        ds.issued = Some(w.clone());
+                    }
+                    unmapped.push(format!("creation date {w} (no dct:created in the model)"));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // Contact point: the first pointOfContact-role party, else the first party.
+    let parties: Vec<&Element> = ident
+        .children_named("pointOfContact")
+        .filter_map(|p| p.child("CI_ResponsibleParty"))
+        .collect();
+    let chosen = parties
+        .iter()
+        .find(|p| code_value(p.child("role")) == Some("pointOfContact"))
+        .or_else(|| parties.first());
+    if let Some(p) = chosen {
+        let email = p
+            .find("electronicMailAddress")
+            .and_then(|e| e.value())
+            .map(str::to_string);
+        let url = p
+            .path(&[
+                "contactInfo",
+                "CI_Contact",
+                "onlineResource",
+                "CI_OnlineResource",
+                "linkage",
+            ])
+            .and_then(|l| l.value())
+            .map(str::to_string);
+        let mut name = texts.multi(p.child("organisationName"));
+        if name.is_empty() {
+            name = texts.multi(p.child("individualName"));
+        }
+        ds.contact_point = Some(ContactPoint {
+            name,
+            email: email.filter(|e| datastore_api::model::is_email(e)),
+            url: url.filter(|u| datastore_api::model::is_uri(u)),
+        });
+    }
+    for p in &parties {
+        if code_value(p.child("role")) == Some("publisher") {
+            let n = texts.multi(p.child("organisationName"));
+            if let Some(n) = n.best(texts.main) {
+                unmapped.push(format!(
+                    "publisher `{n}`: the source's configured publisher is used"
+                ));
+            }
+        }
+    }
+
+    // Keywords and themes.
+    for kw in ident.all(&["descriptiveKeywords", "MD_Keywords"]) {
+        let thesaurus = kw
+            .path(&["thesaurusName", "CI_Citation", "title"])
+            .and_then(|t| t.value())
+            .unwrap_or("")
+            .to_string();
+        let inspire = thesaurus.to_ascii_lowercase().contains("inspire");
+        for k in kw.children_named("keyword") {
+            let href = k.child("Anchor").and_then(|a| a.attr("href"));
+            let words = texts.multi(Some(k));
+            if let Some(h) = href {
+                if h.starts_with(vocab::DATA_THEME) {
+                    push_unique(&mut ds.themes, h.to_string());
+                    continue;
+                }
+                if let Some(themes) = inspire_theme(h) {
+                    for t in themes {
+                        push_unique(&mut ds.themes, vocab::uri(vocab::DATA_THEME, t));
+                    }
+                } else if h.starts_with("http") {
+                    unmapped.push(format!(
+                        "keyword URI {h} ({}) kept as its label",
+                        if thesaurus.is_empty() {
+                            "no thesaurus"
+                        } else {
+                            &thesaurus
+                        }
+                    ));
+                }
+            } else if inspire {
+                if let Some(themes) = words.iter().find_map(|(_, w)| inspire_theme(w)) {
+                    for t in themes {
+                        push_unique(&mut ds.themes, vocab::uri(vocab::DATA_THEME, t));
+                    }
+                }
+            }
+            for (l, w) in words.iter() {
+                ds.keywords.add(l, w);
+            }
+        }
+    }
+    for t in ident.children_named("topicCategory") {
+        if let Some(v) = t.value() {
+            match topic_theme(v) {
+                Some(theme) => push_unique(&mut ds.themes, vocab::uri(vocab::DATA_THEME, theme)),
+                None => unmapped.push(format!("topic category `{v}`")),
+            }
+        }
+    }
+
+    // Extent.
+    let mut bbox: Option<Bbox> = None;
+    let extents = ident
+        .children_named("extent")
+        .chain(ident.children_named("serviceExtent"))
+        .filter_map(|e| e.child("EX_Extent"));
+    let mut temporal = Temporal::default();
+    for ex in extents {
+        for b in ex.all(&["geographicElement", "EX_GeographicBoundingBox"]) {
+            let n = |name: &str| -> Option<f64> {
+                b.child(name)
+                    .and_then(|x| x.value())
+                    .and_then(|v| v.parse().ok())
+            };
+            if let (Some(w), Some(e), Some(s), Some(nn)) = (
+                n("westBoundLongitude"),
+                n("eastBoundLongitude"),
+                n("southBoundLatitude"),
+                n("northBoundLatitude"),
+            ) {
+                if !(-180.0..=180.0).contains(&w)
+                    || !(-180.0..=180.0).contains(&e)
+                    || !(-90.0..=90.0).contains(&s)
+                    || !(-90.0..=90.0).contains(&nn)
+                    || s > nn
+                {
+                    unmapped.push(format!("bounding box {w} {s} {e} {nn} is not in degrees"));
+                    continue;
+                }
+                bbox = Some(match bbox {
+                    None => Bbox {
+                        west: w,
+                        south: s,
+                        east: e,
+                        north: nn,
+                    },
+                    Some(o) => Bbox {
+                        west: o.west.min(w),
+                        south: o.south.min(s),
+                        east: o.east.max(e),
+                        north: o.north.max(nn),
+                    },
+                });
+            }
+        }
+        for t in ex.all(&["temporalElement", "EX_TemporalExtent", "extent"]) {
+            let period = t.children.first();
+            if let Some(p) = period {
+                let pos = |names: &[&str]| -> Option<String> {
+                    names.iter().find_map(|n| {
+                        p.child(n).and_then(|x| {
+                            let v = x.trimmed();
+                            if !v.is_empty() {
+                                date(v)
+                            } else {
+                                x.find("timePosition").and_then(|tp| date(tp.trimmed()))
+                            }
+                        })
+                    })
+                };
+                if temporal.start.is_none() {
+                    temporal.start = pos(&["beginPosition", "begin"]);
+                }
+                if temporal.end.is_none() {
+                    temporal.end = pos(&["endPosition", "end"]);
+                }
+                if p.local == "TimeInstant" && temporal.start.is_none() {
+                    temporal.start = p.child("timePosition").and_then(|x| date(x.trimmed()));
+                }
+            }
+        }
+    }
+    if bbox.is_some() {
+        ds.spatial = Some(Spatial {
+            bbox,
+            places: vec![],
+        });
+    }
+    if temporal.start.is_some() || temporal.end.is_some() {
+        ds.temporal = Some(temporal);
+    }
+
+    // Maintenance frequency.
+    if let Some(f) = code_value(
+        ident
+            .path(&["resourceMaintenance", "MD_MaintenanceInformation"])
+            .and_then(|m| m.child("maintenanceAndUpdateFrequency")),
+    ) {
+        match frequency(f) {
+            Some(u) => ds.frequency = Some(u),
+            None => unmapped.push(format!("maintenance frequency `{f}`")),
+        }
+    }
+
+    // Resource languages.
+    for l in ident.children_named("language") {
+        let v = l
+            .child("LanguageCode")
+            .and_then(|c| c.attr("codeListValue").or(Some(c.trimmed())))
+            .or_else(|| l.value());
+        if let Some(lang) = v.and_then(Lang::parse) {
+            push_unique(&mut ds.languages, lang.eu_uri());
+        }
+    }
+
+    // Constraints: licence, rights, access rights.
+    let mut rights = Multilingual::new();
+    for c in ident.children_named("resourceConstraints") {
+        let Some(inner) = c.children.first() else {
+            continue;
+        };
+        let mut statements: Vec<(Multilingual, Option<&str>)> = Vec::new();
+        for name in ["useLimitation", "otherConstraints"] {
+            for e in inner.children_named(name) {
+                let href = e.child("Anchor").and_then(|a| a.attr("href"));
+                statements.push((texts.multi(Some(e)), href));
+            }
+        }
+        for (text, href) in statements {
+            if let Some(h) = href {
+                if h.contains("LimitationsOnPublicAccess/") {
+                    ds.access_rights = Some(vocab::uri(
+                        vocab::ACCESS_RIGHT,
+                        if h.ends_with("noLimitations") {
+                            "PUBLIC"
+                        } else {
+                            "RESTRICTED"
+                        },
+                    ));
+                    continue;
+                }
+                if ds.licence.is_none() {
+                    if let Some(l) = licence_from_text(h) {
+                        ds.licence = Some(l);
+                        continue;
+                    }
+                }
+            }
+            let joined: String = text.iter().map(|(_, t)| t).collect::<Vec<_>>().join(" ");
+            if ds.licence.is_none() {
+                if let Some(mut l) = licence_from_text(&joined) {
+                    l.label = text.clone();
+                    ds.licence = Some(l);
+                    continue;
+                }
+            }
+            for (l, t) in text.iter() {
+                let merged = match rights.get(l) {
+                    Some(prev) if !prev.contains(t) => format!("{prev}\n{t}"),
+                    Some(prev) => prev.to_string(),
+                    None => t.to_string(),
+                };
+                rights.set(l, merged);
+            }
+        }
+        let access = inner
+            .children_named("accessConstraints")
+            .filter_map(|a| code_value(Some(a)))
+            .collect::<Vec<_>>();
+        if ds.access_rights.is_none()
+            && access
+                .iter()
+                .any(|a| matches!(*a, "restricted" | "confidential" | "secret" | "topSecret"))
+        {
+            ds.access_rights = Some(vocab::uri(vocab::ACCESS_RIGHT, "RESTRICTED"));
+        }
+    }
+    if !rights.is_empty() {
+        ds.rights = Some(rights);
+    }
+
+    // Reference systems → dct:conformsTo (GeoDCAT-AP).
+    for rs in md.all(&[
+        "referenceSystemInfo",
+        "MD_ReferenceSystem",
+        "referenceSystemIdentifier",
+        "RS_Identifier",
+    ]) {
+        let code = rs.child("code").and_then(|c| {
+            c.child("Anchor")
+                .and_then(|a| a.attr("href"))
+                .or_else(|| c.value())
+        });
+        if let Some(uri) = code.and_then(crs_uri) {
+            push_unique(&mut ds.conforms_to, uri);
+        } else if let Some(c) = code {
+            unmapped.push(format!("reference system `{c}`"));
+        }
+    }
+
+    // Lineage.
+    if let Some(st) = md
+        .all(&["dataQualityInfo", "DQ_DataQuality", "lineage", "LI_Lineage"])
+        .first()
+        .and_then(|l| l.child("statement"))
+    {
+        let l = texts.multi(Some(st));
+        if !l.is_empty() {
+            ds.lineage = Some(l);
+        }
+    }
+    for spec in md.all(&["dataQualityInfo", "DQ_DataQuality", "report"]) {
+        let mut results = Vec::new();
+        spec.find_all("DQ_ConformanceResult", &mut results);
+        for r in results {
+            let title = r.path(&["specification", "CI_Citation", "title"]);
+            let href = title
+                .and_then(|t| t.child("Anchor"))
+                .and_then(|a| a.attr("href"));
+            let pass = r.path(&["pass", "Boolean"]).map(|b| b.trimmed() == "true");
+            match (href, pass) {
+                (Some(h), Some(true)) if h.starts_with("http") => {
+                    push_unique(&mut ds.conforms_to, h.to_string())
+                }
+                _ => {
+                    if let Some(t) = title.and_then(|t| t.value()) {
+                        let short: String = t.chars().take(80).collect();
+                        unmapped.push(format!(
+                            "conformity to `{short}` (pass: {}) without a specification URI",
+                            pass.map(|p| p.to_string())
+                                .unwrap_or_else(|| "unknown".into())
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    // Distributions and services.
+    let formats: Vec<String> = md
+        .all(&[
+            "distributionInfo",
+            "MD_Distribution",
+            "distributionFormat",
+            "MD_Format",
+            "name",
+        ])
+        .into_iter()
+        .filter_map(|n| n.value())
+        .map(str::to_string)
+        .collect();
+    let declared_format = formats.iter().find_map(|f| file_type(f));
+    for f in &formats {
+        if file_type(f).is_none() {
+            unmapped.push(format!("format `{f}` has no EU file type"));
+        }
+    }
+    let mut links = Vec::new();
+    md.find_all("CI_OnlineResource", &mut links);
+    let mut n = 0usize;
+    for link in links {
+        let Some(url) = link
+            .child("linkage")
+            .and_then(|l| l.value())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if !datastore_api::model::is_uri(&url) {
+            unmapped.push(format!("online resource `{url}` is not an http(s) URL"));
+            continue;
+        }
+        let protocol = link
+            .child("protocol")
+            .and_then(|p| p.value())
+            .unwrap_or("")
+            .to_string();
+        let function = code_value(link.child("function")).unwrap_or("").to_string();
+        let name = texts.multi(link.child("name"));
+        let desc = texts.multi(link.child("description"));
+        let service = service_kind(&protocol, &url);
+        if function == "information"
+            || (protocol.starts_with("WWW:LINK") && service.is_none() && !looks_like_file(&url))
+        {
+            if ds.landing_page.is_none() {
+                ds.landing_page = Some(url);
+            }
+            continue;
+        }
+        n += 1;
+        let mut d = Distribution {
+            id: format!("d{n}"),
+            title: name,
+            access_url: url.clone(),
+            ..Default::default()
+        };
+        // A description holding only a CRS URI is not a description.
+        if !desc
+            .iter()
+            .all(|(_, t)| t.starts_with("http://www.opengis.net/def/crs/"))
+        {
+            d.description = desc;
+        }
+        match service {
+            Some((code, standard)) => {
+                d.format = Some(match (code, &declared_format) {
+                    ("WFS_SRVC", Some(f)) => f.clone(),
+                    _ => vocab::uri(vocab::FILE_TYPE, code),
+                });
+                d.conforms_to.push(standard.to_string());
+                if ds.kind == Kind::Service && ds.service.is_none() {
+                    ds.service = Some(ServiceInfo {
+                        endpoint_url: url.clone(),
+                        endpoint_description: None,
+                        serves_dataset: vec![],
+                    });
+                }
+            }
+            None => {
+                d.download_url = Some(url.clone());
+                let ext = url
+                    .split(['?', '#'])
+                    .next()
+                    .and_then(|p| p.rsplit('/').next())
+                    .and_then(|f| f.rsplit_once('.').map(|(_, e)| e.to_string()));
+                d.format = ext
+                    .as_deref()
+                    .and_then(file_type)
+                    .or_else(|| declared_format.clone());
+                d.media_type = d
+                    .format
+                    .as_deref()
+                    .and_then(|f| media_type(vocab::code(f)).map(str::to_string));
+            }
+        }
+        ds.distributions.push(d);
+    }
+    if ds.kind == Kind::Service && ds.service.is_none() {
+        if let Some(d) = ds.distributions.first() {
+            ds.service = Some(ServiceInfo {
+                endpoint_url: d.access_url.clone(),
+                endpoint_description: None,
+                serves_dataset: vec![],
+            });
+        }
+    }
+    if ident.child("graphicOverview").is_some() {
+        unmapped.push("graphic overview (thumbnail)".into());
+    }
+    if ident.child("spatialResolution").is_some() {
+        unmapped.push("spatial resolution".into());
+    }
+    Ok(Mapped {
+        original_id,
+        dataset_uri,
+        dataset: ds,
+        unmapped,
+    })
+}
+
+fn looks_like_file(url: &str) -> bool {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    path.rsplit('/')
+        .next()
+        .and_then(|f| f.rsplit_once('.'))
+        .is_some_and(|(_, e)| file_type(e).is_some() && !matches!(e, "html" | "htm"))
+}
+
+/// `(EU file type code, standard URI)` of a service link, from its protocol or URL.
+fn service_kind(protocol: &str, url: &str) -> Option<(&'static str, &'static str)> {
+    let p = protocol.to_ascii_uppercase();
+    let u = url.to_ascii_uppercase();
+    if p.contains("WMTS") || u.contains("SERVICE=WMTS") {
+        return Some((
+            "WMS_SRVC",
+            "http://www.opengis.net/def/serviceType/ogc/wmts",
+        ));
+    }
+    if p.contains("WMS") || u.contains("SERVICE=WMS") {
+        return Some(("WMS_SRVC", "http://www.opengis.net/def/serviceType/ogc/wms"));
+    }
+    if p.contains("WFS") || u.contains("SERVICE=WFS") {
+        return Some(("WFS_SRVC", "http://www.opengis.net/def/serviceType/ogc/wfs"));
+    }
+    if p.contains("WCS") || u.contains("SERVICE=WCS") {
+        return Some(("MAP_SRVC", "http://www.opengis.net/def/serviceType/ogc/wcs"));
+    }
+    if p.contains("OGC API") || p.contains("OGCAPI") || p.contains("OGC:API") {
+        return Some((
+            "REST",
+            "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+        ));
+    }
+    if p.contains("CSW") {
+        return Some(("REST", "http://www.opengis.net/def/serviceType/ogc/csw"));
+    }
+    None
+}
+
+/// The OGC URI of a CRS code (`EPSG:31370`, `31370`, a URN or an OGC URI).
+pub fn crs_uri(code: &str) -> Option<String> {
+    let c = code.trim();
+    if c.starts_with("http://www.opengis.net/def/crs/") {
+        return Some(c.to_string());
+    }
+    let digits: String = c
+        .rsplit([':', '/'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let digits_only = c
+        .rsplit([':', '/'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .all(|ch| ch.is_ascii_digit());
+    if !digits.is_empty()
+        && digits_only
+        && (c.to_ascii_uppercase().contains("EPSG") || c.chars().all(|ch| ch.is_ascii_digit()))
+    {
+        return Some(format!("http://www.opengis.net/def/crs/EPSG/0/{digits}"));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::map::testdata::shared;
+
+    #[test]
+    fn datastore_brussels_record_field_by_field() {
+        let Some(doc) = shared(
+            "iso/dcattools/scrapers/src/test/resources/be/fedict/dcat/scrapers/brussels/dataset-example.xml",
+        ) else {
+            return;
+        };
+        let parsed = parse_document(&doc, Lang::Fr).unwrap();
+        assert!(parsed.failed.is_empty());
+        assert_eq!(parsed.records.len(), 1);
+        let m = &parsed.records[0];
+        let d = &m.dataset;
+        assert_eq!(m.original_id, "96a8626e-0910-421b-8404-0b83d1740f24");
+        assert_eq!(d.kind, Kind::Dataset);
+        assert_eq!(d.title.get(Lang::Fr), Some("Promenade verte"));
+        assert_eq!(d.title.get(Lang::Nl), Some("Groene wandeling"));
+        assert_eq!(d.title.get(Lang::En), Some("Greenway"));
+        assert!(d
+            .description
+            .get(Lang::Nl)
+            .unwrap()
+            .starts_with("Brussels Hoofdstedelijk Gewest"));
+        assert_eq!(
+            d.identifier.as_deref(),
+            Some("BE.IBGE:BRU_ENVI_96a8626e-0910-421b-8404-0b83d1740f24")
+        );
+        let b = d.spatial.as_ref().unwrap().bbox.unwrap();
+        assert!((b.west - 4.241242610760647).abs() < 1e-12);
+        assert!((b.east - 4.479757833015491).abs() < 1e-12);
+        assert!((b.south - 50.76316244493342).abs() < 1e-12);
+        assert!((b.north - 50.913320904907515).abs() < 1e-12);
+        let t = d.temporal.as_ref().unwrap();
+        assert_eq!(
+            (t.start.as_deref(), t.end.as_deref()),
+            (Some("2013-06-03"), Some("2021-01-01"))
+        );
+        assert_eq!(d.issued.as_deref(), Some("2013-08-12"));
+        assert_eq!(d.modified.as_deref(), Some("2013-08-12"));
+        assert_eq!(
+            d.frequency.as_deref(),
+            Some("http://publications.europa.eu/resource/authority/frequency/IRREG")
+        );
+        // Topic category `structure` → REGI.
+        assert_eq!(
+            d.themes,
+            vec!["http://publications.europa.eu/resource/authority/data-theme/REGI"]
+        );
+        assert!(d.keywords.0[&Lang::Nl].contains(&"fietspad".to_string()));
+        assert!(d.keywords.0[&Lang::En].contains(&"hiking trail".to_string()));
+        assert_eq!(
+            d.licence.as_ref().unwrap().uri,
+            "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"
+        );
+        assert_eq!(
+            d.access_rights.as_deref(),
+            Some("http://publications.europa.eu/resource/authority/access-right/PUBLIC")
+        );
+        let cp = d.contact_point.as_ref().unwrap();
+        assert_eq!(
+            cp.mailto().as_deref(),
+            Some("mailto:jfsac@environnement.brussels")
+        );
+        assert_eq!(
+            cp.name.get(Lang::Fr),
+            Some("Bruxelles Environnement / Leefmilieu Brussel")
+        );
+        assert_eq!(
+            d.conforms_to[0],
+            "http://www.opengis.net/def/crs/EPSG/0/31370"
+        );
+        assert_eq!(d.languages.len(), 2);
+        assert_eq!(
+            d.lineage.as_ref().unwrap().get(Lang::Fr),
+            Some("Bruxelles Environnement / Leefmilieu Brussel")
+        );
+        assert_eq!(d.distributions.len(), 2);
+        let wfs = &d.distributions[0];
+        assert!(wfs
+            .access_url
+            .starts_with("https://wfs.environnement.brussels/belb?SERVICE=WFS&VERSION=1.0.0"));
+        assert_eq!(
+            wfs.format.as_deref(),
+            Some("http://publications.europa.eu/resource/authority/file-type/GML")
+        );
+        assert_eq!(
+            wfs.conforms_to,
+            vec!["http://www.opengis.net/def/serviceType/ogc/wfs"]
+        );
+        let wms = &d.distributions[1];
+        assert_eq!(wms.access_url, "https://wms.environnement.brussels/be_wms?");
+        assert_eq!(
+            wms.format.as_deref(),
+            Some("http://publications.europa.eu/resource/authority/file-type/WMS_SRVC")
+        );
+        assert!(m.unmapped.iter().any(|u| u.contains("graphic overview")));
+    }
+
+    #[test]
+    fn every_real_iso_record_maps_or_fails_cleanly() {
+        let Some(dir) = crate::map::testdata::shared_dir("iso") else {
+            return;
+        };
+        let mut files = Vec::new();
+        crate::map::testdata::walk(&dir, &mut files);
+        let (mut ok, mut failed, mut unreadable) = (0, 0, 0);
+        for f in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "xml"))
+        {
+            let Ok(bytes) = std::fs::read(f) else {
+                continue;
+            };
+            let Ok(text) = crate::xml::decode(&bytes) else {
+                unreadable += 1;
+                continue;
+            };
+            match parse_document(text, Lang::En) {
+                Ok(p) => {
+                    for m in &p.records {
+                        assert!(!m.original_id.is_empty());
+                    }
+                    ok += p.records.len();
+                    failed += p.failed.len();
+                }
+                Err(_) => unreadable += 1,
+            }
+        }
+        eprintln!("iso: {ok} mapped, {failed} failed records, {unreadable} unreadable files");
+        assert!(ok >= 20, "{ok}");
+    }
+}
