@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use datastore_api::store::SqliteCatalog;
+use datastore_api::store::{Role, SqliteCatalog};
 use datastore_api::{urbis_datasets, CatalogState};
 use serde::Deserialize;
 
@@ -40,7 +40,37 @@ pub enum Cmd {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum CatalogCmd {}
+pub enum CatalogCmd {
+    /// API keys of the admin API.
+    Key {
+        #[command(subcommand)]
+        cmd: KeyCmd,
+    },
+    /// Fill the catalogue with a realistic generated catalogue (50 publishers, N records).
+    Generate {
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCmd {
+    /// Create a key and print it once (only a salted hash is stored).
+    Create {
+        /// admin or officer.
+        #[arg(long)]
+        role: String,
+        /// The publisher an officer key manages.
+        #[arg(long)]
+        publisher: Option<String>,
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// Revoke a key by its id.
+    Revoke { id: String },
+}
 
 /// The catalogue database: `<data_dir>/catalog.sqlite`.
 pub fn catalog_path(cfg: &Config) -> PathBuf {
@@ -106,8 +136,58 @@ pub async fn mount(ctx: &ServerContext) -> Result<Mounted> {
     })
 }
 
-pub async fn run(_cfg: &Config, cmd: Cmd) -> Result<()> {
+pub async fn run(cfg: &Config, cmd: Cmd) -> Result<()> {
+    let Cmd::Catalog { cmd } = cmd;
+    let store = open(cfg).await?;
+    let state = CatalogState::new(Arc::new(store), cfg.server.public_url.clone())?;
     match cmd {
-        Cmd::Catalog { cmd } => match cmd {},
+        CatalogCmd::Key {
+            cmd:
+                KeyCmd::Create {
+                    role,
+                    publisher,
+                    label,
+                },
+        } => {
+            let role = Role::parse(&role)
+                .with_context(|| format!("--role must be admin or officer, not `{role}`"))?;
+            if role == Role::Officer && publisher.is_none() {
+                anyhow::bail!("an officer key needs --publisher");
+            }
+            let (id, key) = datastore_api::admin::create_key(
+                &state,
+                role,
+                publisher.as_deref(),
+                label.as_deref(),
+                "cli",
+            )
+            .await?;
+            eprintln!("created {} key {id}; it is shown only once:", role.as_str());
+            println!("{key}");
+        }
+        CatalogCmd::Key {
+            cmd: KeyCmd::Revoke { id },
+        } => {
+            if !state.store.revoke_api_key(&id, "cli").await? {
+                anyhow::bail!("no active key `{id}`");
+            }
+            eprintln!("key {id} revoked");
+        }
+        CatalogCmd::Generate { count, seed } => {
+            let started = std::time::Instant::now();
+            for a in datastore_api::generate::publishers() {
+                state.store.put_publisher(&a, "cli:generate").await?;
+            }
+            let records = datastore_api::generate::datasets(count, seed);
+            for chunk in records.chunks(5_000) {
+                state.store.put_datasets(chunk, "cli:generate").await?;
+            }
+            eprintln!(
+                "{count} generated records and 50 publishers written to {} in {:.1?}",
+                catalog_path(cfg).display(),
+                started.elapsed()
+            );
+        }
     }
+    Ok(())
 }

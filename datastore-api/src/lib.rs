@@ -11,7 +11,9 @@
 
 pub mod admin;
 pub mod api;
+pub mod ckan;
 pub mod downloads;
+pub mod generate;
 pub mod model;
 pub mod mqa;
 pub mod publish;
@@ -124,6 +126,17 @@ impl CatalogState {
         Ok(stored)
     }
 
+    /// Store and index many records in one transaction (bulk loads).
+    pub async fn put_datasets(
+        &self,
+        records: &[Dataset],
+        actor: &str,
+    ) -> Result<Vec<Dataset>, CatalogError> {
+        let stored = self.store.put_datasets(records, actor).await?;
+        self.search.upsert_many(&stored).map_err(index_err)?;
+        Ok(stored)
+    }
+
     /// Delete a record and drop it from the index.
     pub async fn delete_dataset(&self, id: &str, actor: &str) -> Result<bool, CatalogError> {
         let done = self.store.delete_dataset(id, actor).await?;
@@ -212,5 +225,6 @@ pub fn router(state: CatalogState) -> Router {
     Router::new()
         .merge(api::router(state.clone()))
         .merge(admin::router(state.clone()))
+        .merge(ckan::router(state.clone()))
         .merge(publish::router(state.clone()))
 }

@@ -138,6 +138,8 @@ pub struct SearchQuery {
     pub facet_limit: usize,
     /// Include unpublished and archived records (admin).
     pub include_hidden: bool,
+    /// Only these record ids.
+    pub ids: Option<Vec<String>>,
 }
 
 impl Default for SearchQuery {
@@ -157,6 +159,7 @@ impl Default for SearchQuery {
             facets: Vec::new(),
             facet_limit: 20,
             include_hidden: false,
+            ids: None,
         }
     }
 }
@@ -206,6 +209,8 @@ struct Summary {
     start: Option<i32>,
     end: Option<i32>,
     modified: String,
+    /// The resource's own `modified` (else the record's), for sorting.
+    sort_modified: String,
     /// Folded lower-case title per language (fr, nl, en, de), for sorting.
     titles: [String; 4],
 }
@@ -444,6 +449,11 @@ impl SearchIndex {
             start,
             end,
             modified: ds.record.modified.clone(),
+            sort_modified: ds
+                .modified
+                .as_deref()
+                .and_then(crate::store::normalize_instant)
+                .unwrap_or_else(|| ds.record.modified.clone()),
             titles,
         }
     }
@@ -539,6 +549,11 @@ impl SearchIndex {
             }
             if !q.kinds.is_empty() && !q.kinds.contains(&s.kind) {
                 return false;
+            }
+            if let Some(ids) = &q.ids {
+                if !ids.contains(&s.id) {
+                    return false;
+                }
             }
             if let Some(h) = q.hvd {
                 if s.hvd != h {
@@ -641,8 +656,8 @@ impl SearchIndex {
         let li = lang_ix(q.lang);
         let by_modified = |a: &(u32, f32), b: &(u32, f32)| {
             let (sa, sb) = (doc(a.0), doc(b.0));
-            sb.map(|s| s.modified.as_str())
-                .cmp(&sa.map(|s| s.modified.as_str()))
+            sb.map(|s| s.sort_modified.as_str())
+                .cmp(&sa.map(|s| s.sort_modified.as_str()))
                 .then_with(|| sa.map(|s| s.id.as_str()).cmp(&sb.map(|s| s.id.as_str())))
         };
         let by_title = |a: &(u32, f32), b: &(u32, f32)| {

@@ -162,6 +162,13 @@ pub trait CatalogStore: Send + Sync {
         actor: &'a str,
     ) -> BoxFuture<'a, Result<Dataset, CatalogError>>;
 
+    /// [`CatalogStore::put_dataset`] for many records in one transaction (bulk loads).
+    fn put_datasets<'a>(
+        &'a self,
+        records: &'a [Dataset],
+        actor: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Dataset>, CatalogError>>;
+
     fn get_dataset<'a>(
         &'a self,
         id: &'a str,

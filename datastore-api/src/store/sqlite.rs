@@ -242,6 +242,22 @@ impl CatalogStore for SqliteCatalog {
         })
     }
 
+    fn put_datasets<'a>(
+        &'a self,
+        records: &'a [Dataset],
+        actor: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Dataset>, CatalogError>> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin().await?;
+            let mut out = Vec::with_capacity(records.len());
+            for ds in records {
+                out.push(write(&mut tx, ds, actor).await?);
+            }
+            tx.commit().await?;
+            Ok(out)
+        })
+    }
+
     fn get_dataset<'a>(
         &'a self,
         id: &'a str,
