@@ -9,6 +9,7 @@
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
+use axum::body::Bytes;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 use sha2::{Digest, Sha256};
@@ -31,11 +32,11 @@ pub struct TileKey {
 #[derive(Debug)]
 pub struct EncodedTile {
     /// Uncompressed MVT.
-    pub raw: Vec<u8>,
+    pub raw: Bytes,
     /// gzip of `raw` (compressed once, when cached).
-    pub gzip: Vec<u8>,
+    pub gzip: Bytes,
     /// brotli of `raw`, compressed on first request.
-    brotli: OnceLock<Vec<u8>>,
+    brotli: OnceLock<Bytes>,
     /// Hex SHA-256 prefix of `raw` (the strong ETag's base).
     pub hash: String,
 }
@@ -51,15 +52,15 @@ impl EncodedTile {
         let digest = Sha256::digest(&raw);
         let hash = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
         EncodedTile {
-            raw,
-            gzip,
+            raw: Bytes::from(raw),
+            gzip: Bytes::from(gzip),
             brotli: OnceLock::new(),
             hash,
         }
     }
 
-    pub fn brotli(&self) -> &[u8] {
-        self.brotli.get_or_init(|| brotli(&self.raw))
+    pub fn brotli(&self) -> &Bytes {
+        self.brotli.get_or_init(|| Bytes::from(brotli(&self.raw)))
     }
 
     fn weight(&self) -> u64 {
@@ -204,7 +205,7 @@ mod tests {
                 })
                 .await
                 .expect("ok");
-            assert_eq!(t.map(|t| t.raw.clone()), Some(vec![1, 2, 3]));
+            assert_eq!(t.map(|t| t.raw.to_vec()), Some(vec![1, 2, 3]));
         }
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
         // Another generation is another tile.

@@ -330,6 +330,71 @@ fn ring(ls: &LineString<f64>, frame: &TileFrame, tolerance: f64) -> Option<Vec<I
     })
 }
 
+/// Largest ring checked by [`is_simple_ring`] (quadratic) instead of the overlay.
+const SIMPLE_RING_MAX: usize = 64;
+
+fn orient(a: IPoint, b: IPoint, c: IPoint) -> i64 {
+    (b[0] as i64 - a[0] as i64) * (c[1] as i64 - a[1] as i64)
+        - (b[1] as i64 - a[1] as i64) * (c[0] as i64 - a[0] as i64)
+}
+
+/// `p`, collinear with a–b, lies on the closed segment a–b.
+fn on_segment(a: IPoint, b: IPoint, p: IPoint) -> bool {
+    p[0] >= a[0].min(b[0])
+        && p[0] <= a[0].max(b[0])
+        && p[1] >= a[1].min(b[1])
+        && p[1] <= a[1].max(b[1])
+}
+
+/// Do the closed segments a–b and c–d share any point?
+fn segments_touch(a: IPoint, b: IPoint, c: IPoint, d: IPoint) -> bool {
+    let (o1, o2, o3, o4) = (
+        orient(a, b, c),
+        orient(a, b, d),
+        orient(c, d, a),
+        orient(c, d, b),
+    );
+    if o1.signum() * o2.signum() < 0 && o3.signum() * o4.signum() < 0 {
+        return true;
+    }
+    (o1 == 0 && on_segment(a, b, c))
+        || (o2 == 0 && on_segment(a, b, d))
+        || (o3 == 0 && on_segment(c, d, a))
+        || (o4 == 0 && on_segment(c, d, b))
+}
+
+/// Is the open integer ring a simple polygon boundary (OGC-valid on its own): non-zero area,
+/// no repeated point, no edge folding back on the previous one, no two non-adjacent edges
+/// touching? Quadratic: for small rings.
+pub fn is_simple_ring(r: &[IPoint]) -> bool {
+    let n = r.len();
+    if n < 3 || ring_area2(r) == 0 {
+        return false;
+    }
+    for i in 0..n {
+        let (a, b, c) = (r[i], r[(i + 1) % n], r[(i + 2) % n]);
+        if a == b {
+            return false;
+        }
+        let dot = (b[0] as i64 - a[0] as i64) * (c[0] as i64 - b[0] as i64)
+            + (b[1] as i64 - a[1] as i64) * (c[1] as i64 - b[1] as i64);
+        if orient(a, b, c) == 0 && dot < 0 {
+            return false;
+        }
+    }
+    for i in 0..n {
+        for j in i + 2..n {
+            if i == 0 && j == n - 1 {
+                continue;
+            }
+            if segments_touch(r[i], r[(i + 1) % n], r[j], r[(j + 1) % n]) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
 fn polygons<'a>(
     it: impl Iterator<Item = &'a Polygon<f64>>,
     frame: &TileFrame,
@@ -371,6 +436,18 @@ fn polygons<'a>(
         return None;
     }
     let inside = bmin.0 >= lo && bmin.1 >= lo && bmax.0 <= hi && bmax.1 <= hi;
+    // Fast path: a single ring inside the clip square that is already simple (most buildings)
+    // needs no overlay, only its orientation.
+    if inside && shapes.len() == 1 && shapes[0].len() == 1 && shapes[0][0].len() <= SIMPLE_RING_MAX
+    {
+        let mut r: Vec<IPoint> = shapes[0][0].iter().map(|p| [p.x, p.y]).collect();
+        if is_simple_ring(&r) {
+            if ring_area2(&r) < 0 {
+                r.reverse();
+            }
+            return Some(TileGeom::Polygons(vec![vec![r]]));
+        }
+    }
     let result = if inside {
         shapes
             .as_slice()
@@ -641,6 +718,48 @@ mod tests {
             }
         )
         .is_none());
+    }
+
+    #[test]
+    fn simple_ring_check_agrees_with_ogc_validity() {
+        assert!(is_simple_ring(&[[0, 0], [10, 0], [10, 10], [0, 10]]));
+        assert!(
+            !is_simple_ring(&[[0, 0], [10, 10], [10, 0], [0, 10]]),
+            "bow tie"
+        );
+        assert!(
+            !is_simple_ring(&[[0, 0], [10, 0], [5, 0], [5, 5]]),
+            "fold back"
+        );
+        assert!(
+            !is_simple_ring(&[[0, 0], [4, 0], [4, 4], [0, 0], [-4, 0], [-4, -4]]),
+            "figure 8"
+        );
+        assert!(!is_simple_ring(&[[0, 0], [1, 1], [2, 2]]), "zero area");
+        // Random small rings on a tiny grid (many degeneracies): whenever the quick check says
+        // simple, geo's OGC validation agrees.
+        let mut seed = 7u64;
+        let mut rnd = |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % m) as i32
+        };
+        let mut simple = 0;
+        for _ in 0..20_000 {
+            let n = 3 + rnd(6) as usize;
+            let r: Vec<IPoint> = (0..n).map(|_| [rnd(6), rnd(6)]).collect();
+            if is_simple_ring(&r) {
+                simple += 1;
+                let ls = LineString::from(
+                    r.iter()
+                        .map(|p| (p[0] as f64, p[1] as f64))
+                        .collect::<Vec<_>>(),
+                );
+                assert!(Polygon::new(ls, vec![]).is_valid(), "{r:?}");
+            }
+        }
+        assert!(simple > 1000, "{simple}");
     }
 
     #[test]
