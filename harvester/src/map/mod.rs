@@ -4,7 +4,10 @@
 //! it could not map in [`Mapped::unmapped`]. The helpers here normalise the controlled values
 //! every format shares: licences, file types, frequencies, themes, languages and record ids.
 
+pub mod ckan;
 pub mod iso;
+pub mod rdf;
+pub mod records;
 
 #[cfg(test)]
 pub(crate) mod testdata;
