@@ -8,9 +8,12 @@ use crate::CatalogState;
 
 pub mod csw;
 pub mod dcat;
+pub mod iso19139;
 pub mod xml;
 
 /// Every publication route.
 pub fn router(state: CatalogState) -> Router {
-    dcat::routes().with_state(state)
+    dcat::routes()
+        .with_state(state.clone())
+        .merge(csw::service::routes(state))
 }

@@ -3,3 +3,4 @@
 pub mod capabilities;
 pub mod filter;
 pub mod request;
+pub mod service;
