@@ -177,3 +177,36 @@ async fn negotiation_paging_and_errors() {
     let text = String::from_utf8(body).unwrap();
     assert!(text.contains("totalItems> \"0\""), "{text}");
 }
+
+/// The core's generated catalogue fixture (`urbis catalog generate`) plus the UrbIS datasets:
+/// 0 SHACL violations too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generated_catalogue_validates() {
+    let (Some(shacl), Some(vocab)) = (
+        shared("data/metadata/shacl/DCAT-AP/releases/3.0.1/shacl"),
+        shared("data/metadata/vocabularies/piveau-shacl-validator/src/main/resources/rdf"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::urbis(dir.path(), &["catalog", "generate", "--count", "300"]);
+    let server = Server::start(dir.path());
+    let mut files = Vec::new();
+    for (path, name) in [
+        ("/catalog/dump.ttl", "gen.ttl"),
+        ("/catalog.rdf?page_size=120&page=2", "gen-page2.rdf"),
+    ] {
+        let (status, _, body) = get(&server.url(path), None).await;
+        assert_eq!(status, 200, "{path}");
+        let f = dir.path().join(name);
+        std::fs::write(&f, &body).unwrap();
+        files.push(f.to_string_lossy().into_owned());
+    }
+    let mut args = vec![shacl.to_str().unwrap(), vocab.to_str().unwrap()];
+    args.extend(files.iter().map(String::as_str));
+    let Some((code, out, err)) = python("catalog_shacl.py", &args) else {
+        return;
+    };
+    println!("{out}");
+    assert_eq!(code, 0, "SHACL violations:\n{out}\n{err}");
+}
