@@ -85,6 +85,7 @@ pub async fn mount(ctx: &ServerContext) -> Result<Mounted> {
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create the downloads directory {}", dir.display()))?;
     let prepared = Arc::new(Prepared::new(dir));
+    prepared.remove_stale_extracts();
     if s.prepare {
         prepared::spawn(prepared.clone(), ctx.dataset.clone(), ctx.engine.clone());
     }

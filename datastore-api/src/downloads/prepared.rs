@@ -309,17 +309,25 @@ impl Prepared {
         Ok(manifest)
     }
 
-    /// Remove every other generation's directory (and stray work directories).
+    /// Remove every other generation's directory.
     fn remove_others(&self, keep: i64) {
+        let keep = keep.to_string();
+        self.remove_entries(|name| name.bytes().all(|b| b.is_ascii_digit()) && name != keep);
+    }
+
+    /// Remove the temporary directories of extracts left by a process that died (call before
+    /// serving: running extracts write there).
+    pub fn remove_stale_extracts(&self) {
+        self.remove_entries(|name| name.starts_with(".extract"));
+    }
+
+    fn remove_entries(&self, matches: impl Fn(&str) -> bool) {
         let Ok(entries) = std::fs::read_dir(&self.root) else {
             return;
         };
-        let keep = keep.to_string();
         for e in entries.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            let is_generation = name.bytes().all(|b| b.is_ascii_digit());
-            let is_work = name.starts_with(".urbis-export.") || name.starts_with(".extract");
-            if (is_generation && name != keep) || is_work {
+            if matches(&name) {
                 let p = e.path();
                 let r = if p.is_dir() {
                     std::fs::remove_dir_all(&p)

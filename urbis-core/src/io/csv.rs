@@ -12,7 +12,7 @@ use geo::{Coord, Geometry, Polygon};
 
 use crate::error::WriteError;
 use crate::io::writer::{
-    as_integer, as_real, as_text, decimals, field_value, io_err, push_num, FeatureWriter,
+    as_integer, as_real, as_text_cow, decimals, field_value, io_err, push_num, FeatureWriter,
     FieldType, LayerSchema,
 };
 use crate::model::Feature;
@@ -76,7 +76,7 @@ impl FeatureWriter for CsvWriter {
             };
             match field.ty {
                 FieldType::Text => {
-                    if let Some(t) = as_text(v) {
+                    if let Some(t) = as_text_cow(v) {
                         push_field(&mut self.line, &t);
                     }
                 }

@@ -12,7 +12,7 @@ use flatgeobuf::{ColumnType, FgbCrs, FgbWriter, FgbWriterOptions, GeometryType};
 
 use crate::error::WriteError;
 use crate::io::writer::{
-    as_integer, as_real, as_text, field_value, io_err, FeatureWriter, FieldType, LayerSchema,
+    as_integer, as_real, as_text_cow, field_value, io_err, FeatureWriter, FieldType, LayerSchema,
 };
 use crate::model::Feature;
 
@@ -84,7 +84,7 @@ impl FeatureWriter for FgbLayerWriter {
                         continue;
                     };
                     let r = match field.ty {
-                        FieldType::Text => match as_text(v) {
+                        FieldType::Text => match as_text_cow(v) {
                             Some(t) => w.property(i, &field.name, &ColumnValue::String(&t)),
                             None => Ok(false),
                         },

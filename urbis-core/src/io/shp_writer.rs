@@ -22,7 +22,8 @@ use geo::{BoundingRect, Coord, Geometry, LineString, Polygon, Rect};
 
 use crate::error::WriteError;
 use crate::io::writer::{
-    as_integer, as_real, as_text, field_value, io_err, FeatureWriter, Field, FieldType, LayerSchema,
+    as_integer, as_real, as_text_cow, field_value, io_err, FeatureWriter, Field, FieldType,
+    LayerSchema,
 };
 use crate::model::Feature;
 
@@ -328,11 +329,14 @@ impl ShpWriter {
             let v = field_value(f, source);
             let text = match (df.field.ty, v) {
                 (_, None) => None,
-                (FieldType::Text, Some(v)) => as_text(v),
+                (FieldType::Text, Some(v)) => as_text_cow(v),
                 (FieldType::Integer, Some(v)) => as_integer(v)
                     .map(|i| i.to_string())
-                    .filter(|s| s.len() <= df.width),
-                (FieldType::Real, Some(v)) => as_real(v).and_then(|x| real_text(x, df.width)),
+                    .filter(|s| s.len() <= df.width)
+                    .map(std::borrow::Cow::Owned),
+                (FieldType::Real, Some(v)) => as_real(v)
+                    .and_then(|x| real_text(x, df.width))
+                    .map(std::borrow::Cow::Owned),
             };
             let text = text.unwrap_or_default();
             let bytes = cut(&text, df.width).as_bytes();

@@ -240,6 +240,14 @@ pub fn as_text(v: &Value) -> Option<String> {
     }
 }
 
+/// As [`as_text`], borrowing strings (no allocation for the common case).
+pub fn as_text_cow(v: &Value) -> Option<std::borrow::Cow<'_, str>> {
+    match v {
+        Value::String(s) => Some(std::borrow::Cow::Borrowed(s.as_str())),
+        other => as_text(other).map(std::borrow::Cow::Owned),
+    }
+}
+
 /// Decimal places written by the text formats (GeoJSON, CSV WKT, KML): 8 for degrees
 /// (≈ 1 mm), 3 for metres (1 mm).
 pub fn decimals(crs: Crs) -> u32 {
