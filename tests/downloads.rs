@@ -728,3 +728,44 @@ async fn bad_input_is_a_400_problem() {
         "urn:ogc:def:crs:EPSG::31370"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prepared_files_follow_a_new_generation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(server) = centre_server(dir.path()) else {
+        return;
+    };
+    let first = wait_prepared(&server).await;
+    let g1 = first["generation"]["id"].as_i64().expect("generation");
+    assert!(dir
+        .path()
+        .join("downloads")
+        .join(g1.to_string())
+        .join("manifest.json")
+        .exists());
+    // A new import goes live in the running server: the prepared files follow, the old
+    // generation's directory is removed, and downloads never fail meanwhile.
+    import(dir.path(), &shared(CENTRE).expect("centre"));
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let (status, _, body) = get_bytes(&server.url("/downloads/municipalities.geojson")).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let (_, _, listing) = server.get_json("/downloads").await;
+        let g = listing["generation"]["id"].as_i64().expect("generation");
+        if g != g1 && listing["prepared"]["status"] == "ready" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "new generation not prepared: {listing}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let root = dir.path().join("downloads");
+    let dirs: Vec<String> = std::fs::read_dir(&root)
+        .expect("downloads dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!dirs.contains(&g1.to_string()), "{dirs:?}");
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+}
