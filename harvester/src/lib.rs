@@ -9,6 +9,12 @@
 //!
 //! [`Dataset`]: datastore_api::model::Dataset
 
+pub mod api;
+pub mod config;
+pub mod cron;
+pub mod db;
 pub mod fetch;
+pub mod gather;
+pub mod job;
 pub mod map;
 pub mod xml;
