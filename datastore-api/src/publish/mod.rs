@@ -9,11 +9,15 @@ use crate::CatalogState;
 pub mod csw;
 pub mod dcat;
 pub mod iso19139;
+pub mod records;
 pub mod xml;
 
 /// Every publication route.
 pub fn router(state: CatalogState) -> Router {
+    // CSW and Records share one index of the records' queryables.
+    let index = csw::service::CswState::new(state.clone());
     dcat::routes()
-        .with_state(state.clone())
-        .merge(csw::service::routes(state))
+        .with_state(state)
+        .merge(csw::service::routes(index.clone()))
+        .merge(records::routes(index))
 }

@@ -50,7 +50,7 @@ impl CswState {
     }
 
     /// The current index (rebuilt when the catalogue changed since it was built).
-    async fn fields(&self) -> Result<Arc<Vec<Fields>>, CatalogError> {
+    pub async fn fields(&self) -> Result<Arc<Vec<Fields>>, CatalogError> {
         let rev = self.cat.store.revision().await?;
         let mut guard = self.index.lock().await;
         if let Some(ix) = guard.as_ref() {
@@ -570,8 +570,8 @@ async fn get_records(st: CswState, base: &str, g: GetRecords) -> Response {
 }
 
 /// The CSW routes.
-pub fn routes(state: CatalogState) -> Router {
+pub fn routes(state: CswState) -> Router {
     Router::new()
         .route("/csw", get(get_csw).post(post_csw))
-        .with_state(CswState::new(state))
+        .with_state(state)
 }
