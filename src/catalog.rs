@@ -131,8 +131,8 @@ pub async fn mount(ctx: &ServerContext) -> Result<Mounted> {
         }
     });
     Ok(Mounted {
+        ogc: Some(datastore_api::publish::records::extension(&state)),
         router: datastore_api::router(state),
-        ogc: None,
     })
 }
 
