@@ -17,7 +17,7 @@ use axum::Router;
 use serde_json::{json, Value};
 use urbis_core::http::{check_known, clip, OgcExtension, Problem};
 
-use super::csw::filter::{date_key, fold, Fields};
+use super::csw::filter::{date_key, fold, Fields, Prop};
 use super::csw::service::CswState;
 use crate::model::{vocab, Agent, Catalogue, Dataset, Kind, Lang, Multilingual};
 use crate::{dataset_uri, CatalogState};
@@ -541,20 +541,12 @@ fn item_matches(q: &ItemsQuery, f: &Fields) -> bool {
         }
     }
     if !q.terms.is_empty() {
-        let texts = f
-            .title
-            .iter()
-            .chain(&f.abstract_)
-            .chain(&f.subject)
-            .chain(&f.publisher)
-            .chain(&f.other_text)
-            .map(|t| fold(t))
-            .collect::<Vec<_>>();
-        let id = fold(&f.identifier);
+        // Identifier, titles, descriptions, keywords, themes, publisher, formats.
+        let texts = f.folded_texts(Prop::AnyText);
         if !q
             .terms
             .iter()
-            .any(|t| id.contains(t.as_str()) || texts.iter().any(|x| x.contains(t.as_str())))
+            .any(|t| texts.iter().any(|x| x.contains(t.as_str())))
         {
             return false;
         }

@@ -113,6 +113,10 @@ pub enum Filter {
         prop: Prop,
         pattern: Vec<Tok>,
         match_case: bool,
+        /// The pattern folded (see [`fold`]) for case-insensitive matching, and its
+        /// `(leading %, literal, trailing %)` form when it has no other wildcard.
+        folded: Vec<Tok>,
+        literal: Option<(bool, String, bool)>,
     },
     /// `value` is normalised: a date key for date properties, the literal otherwise.
     Cmp {
@@ -412,11 +416,7 @@ fn xml_op(e: &Element, depth: usize) -> Result<Filter, FilterError> {
                 return err("PropertyIsLike wildCard, singleChar and escapeChar must differ");
             }
             let match_case = e.attr("matchCase").is_some_and(|v| v.trim() == "true");
-            Filter::Like {
-                prop: p,
-                pattern: like_pattern(literal(e)?, wild, one, escape),
-                match_case,
-            }
+            Filter::like(p, like_pattern(literal(e)?, wild, one, escape), match_case)
         }
         "PropertyIsEqualTo"
         | "PropertyIsNotEqualTo"
@@ -839,11 +839,7 @@ impl Cql {
                     ))
                 }
             };
-            Filter::Like {
-                prop: p,
-                pattern: like_pattern(&pat, '%', '_', Some('\\')),
-                match_case: false,
-            }
+            Filter::like(p, like_pattern(&pat, '%', '_', Some('\\')), false)
         } else if self.eat_kw("BETWEEN") {
             let lo = cmp_value(p, &self.value()?)?;
             if !self.eat_kw("AND") {
@@ -1000,9 +996,51 @@ pub struct Fields {
     pub publisher: Vec<String>,
     /// Longitude/latitude `[minx, miny, maxx, maxy]`.
     pub bbox: Option<[f64; 4]>,
+    /// The texts folded (see [`fold`]) once, set by [`Fields::prepare`].
+    pub folded: Option<Box<Fields>>,
 }
 
 impl Fields {
+    /// Fold the texts once so that queries compare without folding every record again.
+    pub fn prepare(mut self) -> Fields {
+        let f = |xs: &[String]| xs.iter().map(|t| fold(t)).collect::<Vec<_>>();
+        self.folded = Some(Box::new(Fields {
+            identifier: fold(&self.identifier),
+            title: f(&self.title),
+            abstract_: f(&self.abstract_),
+            subject: f(&self.subject),
+            other_text: f(&self.other_text),
+            type_: fold(&self.type_),
+            format: f(&self.format),
+            language: f(&self.language),
+            publisher: f(&self.publisher),
+            modified: self.modified.clone(),
+            created: self.created.clone(),
+            issued: self.issued.clone(),
+            temp_begin: self.temp_begin.clone(),
+            temp_end: self.temp_end.clone(),
+            bbox: self.bbox,
+            folded: None,
+        }));
+        self
+    }
+
+    /// The folded texts of a property (folded now when the record was not prepared).
+    pub fn folded_texts(&self, p: Prop) -> Vec<std::borrow::Cow<'_, str>> {
+        match &self.folded {
+            Some(fd) => fd
+                .texts(p)
+                .into_iter()
+                .map(std::borrow::Cow::Borrowed)
+                .collect(),
+            None => self
+                .texts(p)
+                .into_iter()
+                .map(|t| std::borrow::Cow::Owned(fold(t)))
+                .collect(),
+        }
+    }
+
     fn texts(&self, p: Prop) -> Vec<&str> {
         fn v(xs: &[String]) -> Vec<&str> {
             xs.iter().map(String::as_str).collect()
@@ -1124,6 +1162,31 @@ fn intersects(a: &[f64; 4], b: &[f64; 4]) -> bool {
 }
 
 impl Filter {
+    /// A LIKE constraint, with its folded form prepared.
+    pub fn like(prop: Prop, pattern: Vec<Tok>, match_case: bool) -> Filter {
+        let folded = fold_pattern(&pattern);
+        let literal = {
+            let lead = folded.first() == Some(&Tok::Any);
+            let trail = folded.len() > usize::from(lead) && folded.last() == Some(&Tok::Any);
+            let inner = &folded[usize::from(lead)..folded.len() - usize::from(trail)];
+            inner
+                .iter()
+                .map(|t| match t {
+                    Tok::Char(c) => Some(*c),
+                    _ => None,
+                })
+                .collect::<Option<String>>()
+                .map(|lit| (lead, lit, trail))
+        };
+        Filter::Like {
+            prop,
+            pattern,
+            match_case,
+            folded,
+            literal,
+        }
+    }
+
     /// Whether a record with these fields satisfies the constraint.
     pub fn matches(&self, f: &Fields) -> bool {
         match self {
@@ -1134,19 +1197,24 @@ impl Filter {
                 prop,
                 pattern,
                 match_case,
+                folded,
+                literal,
             } => {
-                let pat = if *match_case {
-                    pattern.clone()
-                } else {
-                    fold_pattern(pattern)
-                };
-                f.texts(*prop).iter().any(|t| {
-                    let s: Vec<char> = if *match_case {
-                        t.chars().collect()
-                    } else {
-                        fold(t).chars().collect()
-                    };
-                    like_match(&pat, &s)
+                if *match_case {
+                    return f.texts(*prop).iter().any(|t| {
+                        let s: Vec<char> = t.chars().collect();
+                        like_match(pattern, &s)
+                    });
+                }
+                f.folded_texts(*prop).iter().any(|t| match literal {
+                    Some((true, lit, true)) => t.contains(lit.as_str()),
+                    Some((false, lit, true)) => t.starts_with(lit.as_str()),
+                    Some((true, lit, false)) => t.ends_with(lit.as_str()),
+                    Some((false, lit, false)) => t.as_ref() == lit.as_str(),
+                    None => {
+                        let s: Vec<char> = t.chars().collect();
+                        like_match(folded, &s)
+                    }
                 })
             }
             Filter::Cmp { prop, op, value } => {
@@ -1169,11 +1237,11 @@ impl Filter {
                     };
                     return cmp(d, value, *op);
                 }
-                let vals = f.texts(*prop);
+                let vals = f.folded_texts(*prop);
                 let v = fold(value);
                 match op {
-                    Op::Ne => vals.iter().all(|t| fold(t) != v),
-                    _ => vals.iter().any(|t| cmp(&fold(t), &v, *op)),
+                    Op::Ne => vals.iter().all(|t| t.as_ref() != v),
+                    _ => vals.iter().any(|t| cmp(t, &v, *op)),
                 }
             }
             Filter::Between { prop, lo, hi } => {
@@ -1188,10 +1256,9 @@ impl Filter {
                         .is_some_and(|d| d >= lo.as_str() && d <= hi.as_str());
                 }
                 let (lo, hi) = (fold(lo), fold(hi));
-                f.texts(*prop).iter().any(|t| {
-                    let t = fold(t);
-                    t >= lo && t <= hi
-                })
+                f.folded_texts(*prop)
+                    .iter()
+                    .any(|t| t.as_ref() >= lo.as_str() && t.as_ref() <= hi.as_str())
             }
             Filter::IsNull(p) => match p {
                 Prop::BoundingBox => f.bbox.is_none(),

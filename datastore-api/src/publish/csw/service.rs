@@ -78,7 +78,7 @@ impl CswState {
             offset += page.items.len() as u64;
             for ds in &page.items {
                 let publisher = ds.publisher.as_ref().and_then(|p| agents.get(p));
-                fields.push(record_fields(ds, publisher));
+                fields.push(record_fields(ds, publisher).prepare());
             }
         }
         fields.sort_by(|a, b| a.identifier.cmp(&b.identifier));
@@ -155,6 +155,7 @@ pub fn record_fields(ds: &Dataset, publisher: Option<&Agent>) -> Fields {
             .as_ref()
             .and_then(|s| s.bbox)
             .map(|b| [b.west, b.south, b.east, b.north]),
+        folded: None,
     }
 }
 
