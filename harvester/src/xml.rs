@@ -186,9 +186,11 @@ pub fn parse(doc: &str) -> Result<Element, XmlError> {
                 }
             }
             Event::Text(t) => {
-                let s = t
-                    .unescape()
-                    .map_err(|e| XmlError(format!("bad text content near byte {pos}: {e}")))?;
+                let s = t.unescape().map_err(|e| {
+                    XmlError(format!(
+                        "malformed XML near byte {pos}: bad text content: {e}"
+                    ))
+                })?;
                 match stack.last_mut() {
                     Some(el) => el.text.push_str(&s),
                     None if s.trim().is_empty() => {}
