@@ -337,14 +337,15 @@ async fn bad_input_gets_an_ows_exception_and_paging_ends() {
         assert_eq!(s, 400, "{t}");
         assert!(t.contains(needle), "{needle}: {t}");
     }
-    // A very long CQL in the query string.
-    let long = format!("{csw}?service=CSW&version=2.0.2&request=GetRecords&constraintLanguage=CQL_TEXT&constraint=AnyText%20LIKE%20%27{}%27", "y".repeat(30_000));
+    // A long (30 KB) but valid CQL in the query string is answered (nothing matches); longer
+    // query strings are refused by the HTTP layer (414) before any handler.
+    let long = format!(
+        "{csw}?service=CSW&version=2.0.2&request=GetRecords&constraintLanguage=CQL_TEXT&constraint=AnyText%20LIKE%20%27{}%27",
+        "y".repeat(30_000)
+    );
     let (status, _, body) = get(&long, None).await;
-    assert!(status < 500, "{status}");
-    if status == 400 {
-        let (_, c, _, t) = exception(status, &body);
-        assert_eq!(c, "InvalidParameterValue", "{t}");
-    }
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("numberOfRecordsMatched=\"0\""));
 
     // Beyond the end: matched N, returned 0, nextRecord 0.
     let (status, _, body) = get(&format!("{csw}?service=CSW&version=2.0.2&request=GetRecords&resultType=results&startPosition=100000"), None).await;
