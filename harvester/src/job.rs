@@ -206,6 +206,7 @@ impl Harvester {
 /// The dataset to write for a mapped record.
 fn prepare(source: &SourceConfig, m: &Mapped, id: Option<&str>) -> datastore_api::model::Dataset {
     let mut ds = m.dataset.clone();
+    crate::map::clean_urls(&mut ds);
     ds.id = id
         .map(str::to_string)
         .unwrap_or_else(|| record_id(&source.id, &m.original_id));

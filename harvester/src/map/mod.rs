@@ -397,6 +397,61 @@ pub fn topic_theme(topic: &str) -> Option<&'static str> {
     })
 }
 
+/// A URL as an IRI can hold it: trimmed, with the characters IRIs forbid (space, `{`, `}`,
+/// `|`, `\\`, `^`, `` ` ``, `<`, `>`, `"`) percent-encoded.
+pub fn clean_url(u: &str) -> String {
+    let mut out = String::with_capacity(u.len());
+    for c in u.trim().chars() {
+        match c {
+            ' ' | '{' | '}' | '|' | '\\' | '^' | '`' | '<' | '>' | '"' => {
+                out.push_str(&format!("%{:02X}", c as u32))
+            }
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Clean every URL of a mapped dataset (see [`clean_url`]).
+pub fn clean_urls(ds: &mut Dataset) {
+    let fix = |u: &mut String| *u = clean_url(u);
+    let fix_opt = |u: &mut Option<String>| {
+        if let Some(x) = u.as_mut() {
+            *x = clean_url(x);
+        }
+    };
+    fix_opt(&mut ds.landing_page);
+    if let Some(cp) = ds.contact_point.as_mut() {
+        fix_opt(&mut cp.url);
+    }
+    if let Some(l) = ds.licence.as_mut() {
+        fix(&mut l.uri);
+    }
+    for c in ds.conforms_to.iter_mut() {
+        fix(c);
+    }
+    if let Some(sp) = ds.spatial.as_mut() {
+        for p in sp.places.iter_mut() {
+            fix(p);
+        }
+    }
+    for d in ds.distributions.iter_mut() {
+        fix(&mut d.access_url);
+        fix_opt(&mut d.download_url);
+        if let Some(l) = d.licence.as_mut() {
+            fix(&mut l.uri);
+        }
+        for c in d.conforms_to.iter_mut() {
+            fix(c);
+        }
+    }
+    if let Some(s) = ds.service.as_mut() {
+        fix(&mut s.endpoint_url);
+        fix_opt(&mut s.endpoint_description);
+    }
+}
+
 /// Push a value once.
 pub fn push_unique(list: &mut Vec<String>, v: String) {
     if !list.contains(&v) {
