@@ -251,6 +251,21 @@ async fn owslib_harvest_pattern_and_xsd() {
         std::fs::write(dir.path().join(&name), body).unwrap();
         assert_eq!(validate_iso_response(dir.path(), &schemas, &name), 60);
     }
+    // Standalone ISO 19139 documents per record (a dataset with lineage, a service).
+    let iso = iso_schema(dir.path(), &schemas);
+    for id in ["fixture-0015", "fixture-0010", "urbis-addresses"] {
+        let (status, ct, body) = get(&server.url(&format!("/datasets/{id}.xml")), None).await;
+        assert_eq!(
+            (status, ct.starts_with("application/xml")),
+            (200, true),
+            "{id}"
+        );
+        let text = String::from_utf8_lossy(&body).into_owned();
+        assert!(text.contains(&format!("<gco:CharacterString>{id}</gco:CharacterString>")));
+        let p = dir.path().join(format!("{id}.xml"));
+        std::fs::write(&p, &body).unwrap();
+        xmllint(&iso, &p);
+    }
     let exc = schemas.join("pycsw/pycsw/core/schemas/ogc/ows/1.0.0/owsExceptionReport.xsd");
     let (_, _, body) = get(
         &server.url("/csw?service=CSW&version=2.0.2&request=GetRecords&outputSchema=urn:nope"),

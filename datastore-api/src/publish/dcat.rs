@@ -1366,6 +1366,14 @@ async fn dataset_doc(
     Path(raw): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    // `/datasets/{id}.xml`: the ISO 19139 record.
+    if let Some(stem) = raw.strip_suffix(".xml") {
+        match st.store.get_dataset(stem).await {
+            Ok(Some(ds)) if ds.is_public() => return iso_doc(&st, &headers, &ds).await,
+            Ok(_) => {}
+            Err(e) => return store_error(e),
+        }
+    }
     let by_ext = raw
         .rsplit_once('.')
         .and_then(|(stem, ext)| Format::from_extension(ext).map(|f| (stem.to_string(), f)));
@@ -1413,6 +1421,34 @@ async fn dataset_doc(
         Ok(body) => rdf_response(format, body, vary),
         Err(e) => store_error(e),
     }
+}
+
+async fn iso_doc(st: &CatalogState, headers: &HeaderMap, ds: &Dataset) -> Response {
+    let publisher = match &ds.publisher {
+        Some(p) => match st.store.get_publisher(p).await {
+            Ok(a) => a,
+            Err(e) => return store_error(e),
+        },
+        None => None,
+    };
+    let base = st.base_url(headers);
+    let mut o = crate::publish::xml::XmlOut::new();
+    crate::publish::iso19139::write(
+        &mut o,
+        &base,
+        ds,
+        publisher.as_ref(),
+        crate::publish::csw::request::ElementSet::Full,
+        true,
+    );
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/xml; charset=utf-8"),
+        )],
+        o.finish(),
+    )
+        .into_response()
 }
 
 /// The DCAT-AP routes.

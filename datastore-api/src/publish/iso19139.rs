@@ -235,6 +235,10 @@ pub fn write(
     let mut attrs: Vec<(&str, &str)> = Vec::new();
     if with_ns {
         attrs.extend_from_slice(NAMESPACES);
+        attrs.push((
+            "xsi:schemaLocation",
+            "http://www.isotc211.org/2005/gmd http://schemas.opengis.net/iso/19139/20060504/gmd/gmd.xsd",
+        ));
     }
     o.open("gmd:MD_Metadata", &attrs);
     cs(o, "gmd:fileIdentifier", &ds.id);

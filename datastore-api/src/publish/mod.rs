@@ -16,6 +16,15 @@ pub mod xml;
 pub fn router(state: CatalogState) -> Router {
     // CSW and Records share one index of the records' queryables.
     let index = csw::service::CswState::new(state.clone());
+    // Build the index in the background at start-up rather than on the first query.
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        let warm = index.clone();
+        rt.spawn(async move {
+            if let Err(e) = warm.fields().await {
+                tracing::warn!(error = %e, "catalogue: cannot build the CSW/Records index");
+            }
+        });
+    }
     dcat::routes()
         .with_state(state)
         .merge(csw::service::routes(index.clone()))
