@@ -72,21 +72,25 @@ for name in $datasets; do
   done
   [ -n "$base" ] || { echo "server did not start"; cat "$out/server.err"; exit 1; }
   all="bbox=0,0,400000,400000&bbox-crs=31370"
-  # Peak memory of a streamed extract, measured first on the fresh server: its high-water mark
-  # (VmHWM) after start-up (data loaded and indexed), then after extracting the largest layer as
-  # GeoJSON and as GeoPackage; and the CLI's peak RSS for the same GeoJSON export.
-  hwm() { awk '/VmHWM/{print $2}' "/proc/$server_pid/status"; }
+  # Peak memory of a streamed extract. The CLI's peak RSS (/usr/bin/time -v) exporting the
+  # smallest layer (municipalities as CSV: the cost of loading the data) and the largest one as
+  # GeoJSON, GeoPackage and FlatGeobuf: the difference is what the extract itself holds. And the
+  # server's high-water mark (VmHWM) once settled (other modules prepare their data in the
+  # background after start-up), then after extracting the largest layer as GeoJSON.
   big=$(echo "$layers" | awk '{print $1}')
+  peak() { { /usr/bin/time -v "$bin" --data-dir "$data" export "$@" >/dev/null; } 2>&1 \
+    | awk -F: '/Maximum resident set size/{gsub(/ /,"",$2); print $2}'; }
+  base_rss=$(peak --layer municipalities --format csv "$out/c.csv")
+  mem="memory $name: CLI peak RSS loading only (municipalities.csv) ${base_rss} kB"
+  for f in geojson gpkg fgb; do
+    mem="$mem; $big.$f $(peak --layer "$big" --format "$f" "$out/c.$f") kB"
+  done
+  sleep "${SETTLE:-30}"
+  hwm() { awk '/VmHWM/{print $2}' "/proc/$server_pid/status"; }
   before=$(hwm)
   curl -sf -o "$out/u.geojson" "$base/downloads/$big.geojson?$all"
-  after_geojson=$(hwm)
-  curl -sf -o "$out/u.gpkg" "$base/downloads/$big.gpkg?$all"
-  after_gpkg=$(hwm)
-  size_geojson=$(stat -c %s "$out/u.geojson")
-  size_gpkg=$(stat -c %s "$out/u.gpkg")
-  cli_rss=$( { /usr/bin/time -v "$bin" --data-dir "$data" export --layer "$big" --format geojson "$out/c.geojson" >/dev/null; } 2>&1 \
-    | awk -F: '/Maximum resident set size/{gsub(/ /,"",$2); print $2}')
-  echo "memory $name: server VmHWM ${before} kB before extracts; after $big.geojson (${size_geojson} B) ${after_geojson} kB; after $big.gpkg (${size_gpkg} B) ${after_gpkg} kB; CLI export $big.geojson peak RSS ${cli_rss} kB" | tee -a "$out/memory.txt"
+  mem="$mem; server VmHWM settled ${before} kB, after $big.geojson ($(stat -c %s "$out/u.geojson") B) $(hwm) kB"
+  echo "$mem" | tee -a "$out/memory.txt"
   for layer in $layers; do
     t=$(table "$layer")
     for fmt in $formats; do
