@@ -294,6 +294,10 @@ fn date_literal(s: &str) -> Option<Literal> {
 pub struct Graph {
     pub triples: Vec<Triple>,
     described: HashSet<String>,
+    /// Descriptions of referenced nodes (vocabulary values, licences…), written after the
+    /// current node so that each subject's triples stay together.
+    deferred: Vec<Triple>,
+    defer: bool,
 }
 
 impl Graph {
@@ -302,7 +306,17 @@ impl Graph {
     }
 
     fn add(&mut self, s: &NamedNode, pred: NamedNode, o: impl Into<oxrdf::Term>) {
-        self.triples.push(Triple::new(s.clone(), pred, o.into()));
+        let t = Triple::new(s.clone(), pred, o.into());
+        if self.defer {
+            self.deferred.push(t);
+        } else {
+            self.triples.push(t);
+        }
+    }
+
+    /// Write the deferred descriptions.
+    fn flush(&mut self) {
+        self.triples.append(&mut self.deferred);
     }
 
     fn a(&mut self, s: &NamedNode, class: NamedNode) {
@@ -341,6 +355,7 @@ impl Graph {
         let o = iri(value)?;
         self.add(s, pred, o.clone());
         if self.first_time(o.as_str()) {
+            let outer = std::mem::replace(&mut self.defer, true);
             let concept = class.as_str() == format!("{}Concept", ns::SKOS);
             let is_scheme = class.as_str() == format!("{}ConceptScheme", ns::SKOS);
             self.a(&o, class);
@@ -361,6 +376,7 @@ impl Graph {
                     self.scheme_title(&sc);
                 }
             }
+            self.defer = outer;
         }
         Some(o)
     }
@@ -376,6 +392,7 @@ impl Graph {
 
     /// Take the triples written so far (the "described" memory is kept).
     pub fn drain(&mut self) -> Vec<Triple> {
+        self.flush();
         std::mem::take(&mut self.triples)
     }
 }
@@ -554,6 +571,7 @@ fn record_link(g: &mut Graph, ctx: &Ctx<'_>, s: &NamedNode, pred: NamedNode, id:
     };
     g.add(s, pred, o.clone());
     if g.first_time(&format!("ref:{}", o.as_str())) {
+        let outer = std::mem::replace(&mut g.defer, true);
         for c in classes(r.kind) {
             g.a(&o, p(ns::DCAT, c));
         }
@@ -563,6 +581,7 @@ fn record_link(g: &mut Graph, ctx: &Ctx<'_>, s: &NamedNode, pred: NamedNode, id:
             g.add(&o, p(ns::DCAT, "endpointURL"), e.clone());
             g.a(&e, p(ns::RDFS, "Resource"));
         }
+        g.defer = outer;
     }
 }
 
@@ -616,6 +635,7 @@ pub fn describe_agent(g: &mut Graph, base: &str, a: &Agent) -> NamedNode {
             None,
         );
     }
+    g.flush();
     uri
 }
 
@@ -676,6 +696,7 @@ pub fn describe_catalogue(
     }
     g.date(&c, p(ns::DCT, "issued"), Some(&cat.issued));
     g.date(&c, p(ns::DCT, "modified"), modified);
+    g.flush();
     c
 }
 
@@ -683,8 +704,10 @@ fn licence(g: &mut Graph, s: &NamedNode, l: &crate::model::Licence) {
     if let Some(o) = iri(&l.uri) {
         g.add(s, p(ns::DCT, "license"), o.clone());
         if g.first_time(o.as_str()) {
+            let outer = std::mem::replace(&mut g.defer, true);
             g.a(&o, p(ns::DCT, "LicenseDocument"));
             g.texts(&o, &p(ns::RDFS, "label"), &l.label);
+            g.defer = outer;
         }
     }
 }
@@ -694,8 +717,10 @@ fn rights(g: &mut Graph, s: &NamedNode, node: &str, text: &Multilingual) {
     // memory.
     let r = nn(node);
     g.add(s, p(ns::DCT, "rights"), r.clone());
+    let outer = std::mem::replace(&mut g.defer, true);
     g.a(&r, p(ns::DCT, "RightsStatement"));
     g.texts(&r, &p(ns::RDFS, "label"), text);
+    g.defer = outer;
 }
 
 /// Link from the catalogue to a record: `dcat:service` for data services, `dcat:dataset`
@@ -1024,6 +1049,7 @@ pub fn describe_dataset(g: &mut Graph, ctx: &Ctx<'_>, ds: &Dataset) {
             None,
         );
     }
+    g.flush();
 }
 
 /// Hydra paging of the catalogue.
