@@ -146,6 +146,14 @@ fn ogr_path(file: &Path, format: &str) -> String {
     }
 }
 
+/// (format, crs requested, EPSG GDAL must report, extra fields the format adds)
+type Case = (
+    &'static str,
+    Option<u32>,
+    Option<u32>,
+    &'static [&'static str],
+);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_format_reads_back_in_gdal_with_counts_crs_and_attributes() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -153,8 +161,7 @@ async fn every_format_reads_back_in_gdal_with_counts_crs_and_attributes() {
         return;
     };
     let out = tempfile::tempdir().expect("tempdir");
-    // (format, crs requested, EPSG GDAL must report, extra fields the format adds)
-    let cases: [(&str, Option<u32>, Option<u32>, &[&str]); 9] = [
+    let cases: [Case; 9] = [
         ("gpkg", None, Some(31370), &[]),
         ("gpkg", Some(3812), Some(3812), &[]),
         ("gpkg", Some(4326), Some(4326), &[]),
