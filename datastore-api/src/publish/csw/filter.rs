@@ -215,7 +215,7 @@ pub fn date_key(s: &str) -> Option<String> {
             "00"
         };
         let tail_start = if tb.get(5) == Some(&b':') { 8 } else { 5 };
-        let mut tail = &t[tail_start.min(t.len())..];
+        let mut tail = t.get(tail_start.min(t.len())..)?;
         if let Some(frac) = tail.strip_prefix('.') {
             tail = frac.trim_start_matches(|c: char| c.is_ascii_digit());
         }
@@ -1346,6 +1346,9 @@ mod tests {
             "2024-03-05T25:00:00",
             "2024-03-05Tfoo",
             "20240305",
+            "2024-03-05T10:11:€",
+            "2024-03-05T10:1€",
+            "2024-03-05€",
         ] {
             assert_eq!(date_key(bad), None, "{bad}");
         }
