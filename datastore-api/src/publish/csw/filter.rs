@@ -1485,4 +1485,86 @@ mod tests {
         assert!(like_match(&lit, &"100%".chars().collect::<Vec<_>>()));
         assert!(!like_match(&lit, &"1000".chars().collect::<Vec<_>>()));
     }
+
+    /// Arbitrary input never panics: CQL, Filter XML and dates.
+    #[test]
+    fn random_input_never_panics() {
+        const ALPHABET: &[&str] = &[
+            "AnyText",
+            "dc:title",
+            "dct:modified",
+            "apiso:TempExtent",
+            "LIKE",
+            "NOT",
+            "AND",
+            "OR",
+            "BETWEEN",
+            "IS",
+            "NULL",
+            "BBOX",
+            "(",
+            ")",
+            ",",
+            "'",
+            "''",
+            "%",
+            "_",
+            "\\",
+            "=",
+            "<",
+            ">",
+            "<=",
+            "<>",
+            "!",
+            " ",
+            "1",
+            "-",
+            "+",
+            ".",
+            "e",
+            "2024-01-01",
+            "T10:00:00Z",
+            "é",
+            "€",
+            "𝄞",
+            "ows:BoundingBox",
+            "AFTER",
+            "DURING",
+            "/",
+            "\"",
+            "<ogc:Filter>",
+            "</ogc:Filter>",
+            "<ogc:And>",
+            "</ogc:And>",
+            "<ogc:PropertyIsLike>",
+            "<ogc:PropertyName>",
+            "&amp;",
+            "&x;",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let n = (next() % 12) as usize;
+            let mut s = String::new();
+            for _ in 0..n {
+                s.push_str(ALPHABET[(next() % ALPHABET.len() as u64) as usize]);
+            }
+            let _ = from_cql(&s);
+            let _ = date_key(&s);
+            let doc =
+                format!(r#"<ogc:Filter xmlns:ogc="http://www.opengis.net/ogc">{s}</ogc:Filter>"#);
+            if let Ok(el) = parse(&doc) {
+                let _ = from_xml(&el);
+            }
+            if let Ok(f) = from_cql(&s) {
+                // The prepared (pre-folded) record answers like the plain one.
+                assert_eq!(f.matches(&rec()), f.matches(&rec().prepare()), "{s}");
+            }
+        }
+    }
 }
