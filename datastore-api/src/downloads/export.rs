@@ -381,6 +381,13 @@ pub fn export(
             std::fs::rename(path, &result).map_err(io_err(path))?;
         }
     }
+    // Temporary files are private (0600); the result is an ordinary readable file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&result, std::fs::Permissions::from_mode(0o644))
+            .map_err(io_err(&result))?;
+    }
     std::fs::rename(&result, out).map_err(io_err(out))?;
     let bytes = std::fs::metadata(out).map_err(io_err(out))?.len();
     Ok(ExportSummary { counts, bytes })
