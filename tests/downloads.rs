@@ -710,10 +710,12 @@ async fn bad_input_is_a_400_problem() {
         let detail = body["detail"].as_str().unwrap_or_default();
         assert!(detail.contains(needle), "{path}: {detail}");
     }
-    // Unknown official names and checksums are 404s.
+    // Unknown official names, layers absent from the live data (the centre has no parcels) and
+    // names without a format are 404s.
     for path in [
         "/downloads/UrbISVector_31370_XLS_04000_20250101.zip",
         "/downloads/noext",
+        "/downloads/parcels.gpkg",
     ] {
         let (status, ct, _) = server.get_json(path).await;
         assert_eq!(status, 404, "{path}");
