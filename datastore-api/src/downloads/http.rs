@@ -863,7 +863,7 @@ async fn extract(st: DownloadState, ds: Arc<Dataset>, req: Request) -> Result<Re
         ) => {
             return Err(Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                e.to_string(),
+                hide_paths(&e.to_string(), &st.prepared.root().to_string_lossy()),
             ))
         }
         Err(e) => {
@@ -902,9 +902,43 @@ async fn extract(st: DownloadState, ds: Arc<Dataset>, req: Request) -> Result<Re
     Ok(r)
 }
 
+/// `msg` with every path under `root` (the server's work directories) reduced to its file
+/// name: clients learn which file failed, not where the server keeps it.
+fn hide_paths(msg: &str, root: &str) -> String {
+    if root.is_empty() {
+        return msg.to_string();
+    }
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find(root) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || c == ':' || c == ',')
+            .unwrap_or(tail.len());
+        let path = &tail[..end];
+        out.push_str(path.rsplit('/').next().unwrap_or(""));
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn server_paths_are_hidden() {
+        assert_eq!(
+            hide_paths(
+                "/srv/dl/.extract1/.urbis-export.x/Buildings.shp: layer `Buildings` is too big",
+                "/srv/dl"
+            ),
+            "Buildings.shp: layer `Buildings` is too big"
+        );
+        assert_eq!(hide_paths("no path here", "/srv/dl"), "no path here");
+    }
 
     #[test]
     fn ranges() {
