@@ -246,6 +246,17 @@ pub fn layer_name(layer: Layer) -> &'static str {
     layer.m8_table()
 }
 
+/// The download URL of `layer` in `format` (the whole Region, in the format's default CRS):
+/// `<base>/downloads/{layer}.{format}`, e.g. `https://example.org/downloads/buildings.gpkg`.
+pub fn download_url(base: &str, layer: Layer, format: Format) -> String {
+    format!(
+        "{}/downloads/{}.{}",
+        base.trim_end_matches('/'),
+        layer.id(),
+        format.id()
+    )
+}
+
 /// The official UrbIS distribution name of the whole-Region file in `format` (GeoPackage or
 /// Shapefile) for a generation dated `yyyymmdd`: `UrbISVector_31370_GPKG_04000_20251004.zip`.
 pub fn official_name(format: Format, yyyymmdd: &str) -> Option<String> {
@@ -284,6 +295,14 @@ mod tests {
             Some("http://publications.europa.eu/resource/authority/file-type/GPKG")
         );
         assert_eq!(Format::from_id("xlsx"), None);
+    }
+
+    #[test]
+    fn download_urls() {
+        assert_eq!(
+            download_url("https://x.org/", Layer::Buildings, Format::Shapefile),
+            "https://x.org/downloads/buildings.shp"
+        );
     }
 
     #[test]
