@@ -778,3 +778,38 @@ async fn prepared_files_follow_a_new_generation() {
     assert!(!dirs.contains(&g1.to_string()), "{dirs:?}");
     assert_eq!(dirs.len(), 1, "{dirs:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_preparation_everything_is_extracted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(src) = shared(CENTRE) else {
+        return;
+    };
+    if !tool("ogrinfo") {
+        return;
+    }
+    import(dir.path(), &src);
+    let config = dir.path().join("urbis.toml");
+    std::fs::write(
+        &config,
+        "[downloads]\nprepare = false\nmax_concurrent_extracts = 1\n",
+    )
+    .expect("config");
+    let server = Server::start_with(
+        dir.path(),
+        &[("URBIS_CONFIG", config.to_str().expect("utf-8"))],
+    );
+    let (_, _, listing) = server.get_json("/downloads").await;
+    assert_eq!(listing["prepared"]["status"], "off", "{listing}");
+    // The whole-layer URL is answered by an extract: a complete file, without ETag or ranges.
+    let out = tempfile::tempdir().expect("tempdir");
+    let file = out.path().join("streets.fgb");
+    let h = save(&server, "/downloads/streets.fgb", &file).await;
+    assert!(h.get("etag").is_none());
+    assert_eq!(h["cache-control"], "no-store");
+    assert_eq!(info(file.to_str().expect("utf-8")).count, 2_483);
+    // No checksum without prepared files.
+    let (status, _, _) = get_bytes(&server.url("/downloads/streets.fgb.sha256")).await;
+    assert_eq!(status, 503);
+    assert!(!dir.path().join("downloads").join("1").exists());
+}

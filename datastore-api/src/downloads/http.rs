@@ -155,6 +155,11 @@ async fn listing(
             "preparedAt": m.prepared_at,
             "files": m.files.iter().map(|f| file_json(&base, f)).collect::<Vec<_>>(),
         }),
+        None if !status.enabled => json!({
+            "status": "off",
+            "files": [],
+            "note": "preparation is off ([downloads] prepare = false): every download is extracted on demand",
+        }),
         None => json!({
             "status": if status.error.is_some() { "failed" } else { "building" },
             "done": status.done,

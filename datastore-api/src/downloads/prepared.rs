@@ -61,6 +61,8 @@ impl Manifest {
 /// Status of the preparation, for the listing.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Status {
+    /// Is the background preparation running (`[downloads] prepare`)?
+    pub enabled: bool,
     /// Generation whose files are being built, if any.
     pub building: Option<i64>,
     /// Files of the generation being built already written.
@@ -346,6 +348,7 @@ impl Prepared {
 /// generation switch, in a blocking task, one build at a time (a switch during a build starts
 /// the next build when the current one ends).
 pub fn spawn(prepared: Arc<Prepared>, dataset: Arc<SharedDataset>, engine: CrsEngine) {
+    prepared.set_status(|s| s.enabled = true);
     let mut rx = dataset.subscribe();
     tokio::spawn(async move {
         loop {
