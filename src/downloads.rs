@@ -14,7 +14,7 @@ use datastore_api::downloads::prepared::{self, Prepared};
 use datastore_api::downloads::{formats, layer_name, Format, DOWNLOAD_CRS};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
-use urbis_core::store::SqliteStore;
+use urbis_core::store::{FeatureStore, SqliteStore};
 use urbis_core::{Crs, Dataset, Layer};
 
 use crate::config::Config;
@@ -187,13 +187,29 @@ async fn export_cmd(
     let store = SqliteStore::open(&store_path)
         .await
         .with_context(|| format!("cannot open the store {}", store_path.display()))?;
-    let ds = Arc::new(Dataset::load(Arc::new(store)).await?);
-    if ds.generation().is_none() {
+    let Some(generation) = store.live_generation().await? else {
         bail!(
             "{}: no data imported yet (run `urbis import <file>`)",
             store_path.display()
         );
+    };
+    // Load only the layers this export reads (and the municipalities for --municipality).
+    let mut needed = wanted.clone();
+    if municipality.is_some() && !needed.contains(&Layer::Municipalities) {
+        needed.push(Layer::Municipalities);
     }
+    let mut layers = Vec::new();
+    for layer in needed {
+        if !generation.counts.contains_key(&layer) {
+            continue;
+        }
+        let mut features = Vec::new();
+        store
+            .load_layer(generation.id, layer, &mut |f| features.push(f))
+            .await?;
+        layers.push((layer, features));
+    }
+    let ds = Arc::new(Dataset::from_layers(Some(generation), layers));
     let bbox = match bbox {
         Some(v) => {
             let c = match bbox_crs {
