@@ -172,6 +172,26 @@ async fn negotiation_paging_and_errors() {
     let mut want = public_ids(RECORDS);
     want.sort();
     assert_eq!(fixture, want);
+    // The dump takes modified_since too, and refuses anything else.
+    let (status, _, body) = get(
+        &server.url("/catalog/dump.nt?modified_since=2999-01-01"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        !text.contains("dcat#dataset>"),
+        "nothing modified since 2999: {text}"
+    );
+    for q in ["modified_since=soon", "page=2"] {
+        let (status, ct, _) = get(&server.url(&format!("/catalog/dump.ttl?{q}")), None).await;
+        assert_eq!(
+            (status, ct.as_str()),
+            (400, "application/problem+json"),
+            "{q}"
+        );
+    }
     // modified_since narrows the listing (records were all just written).
     let (_, _, body) = get(&server.url("/catalog.nt?modified_since=2999-01-01"), None).await;
     let text = String::from_utf8(body).unwrap();

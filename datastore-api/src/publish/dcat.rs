@@ -1216,21 +1216,9 @@ async fn catalogue_page(
         Ok(v) => v,
         Err(p) => return p.into_response(),
     };
-    let modified_since = match params.get("modified_since") {
-        None => None,
-        Some(v) => match normalize_instant(v) {
-            Some(n) => Some(n),
-            None => {
-                return Problem::bad_param(
-                    "modified_since",
-                    format!(
-                        "`{}` is not an ISO 8601 date or RFC 3339 date-time",
-                        clip(v)
-                    ),
-                )
-                .into_response()
-            }
-        },
+    let modified_since = match modified_since_param(&params) {
+        Ok(m) => m,
+        Err(p) => return p.into_response(),
     };
     let base = st.base_url(&headers);
     let agents = match agents(&st).await {
@@ -1296,9 +1284,35 @@ async fn catalogue_negotiated(
     }
 }
 
+fn modified_since_param(params: &BTreeMap<String, String>) -> Result<Option<String>, Problem> {
+    match params.get("modified_since") {
+        None => Ok(None),
+        Some(v) => normalize_instant(v).map(Some).ok_or_else(|| {
+            Problem::bad_param(
+                "modified_since",
+                format!(
+                    "`{}` is not an ISO 8601 date or RFC 3339 date-time",
+                    clip(v)
+                ),
+            )
+        }),
+    }
+}
+
 /// `GET /catalog/dump.{ttl,nt,rdf,jsonld}`: the whole public catalogue in one document,
 /// written to the response record by record (memory stays flat whatever the catalogue size).
-async fn dump(st: CatalogState, headers: HeaderMap, format: Format) -> Response {
+async fn dump(
+    st: CatalogState,
+    headers: HeaderMap,
+    params: BTreeMap<String, String>,
+    format: Format,
+) -> Response {
+    let modified_since = match check_known(&params, &["modified_since"])
+        .and_then(|_| modified_since_param(&params))
+    {
+        Ok(m) => m,
+        Err(p) => return p.into_response(),
+    };
     let base = st.base_url(&headers);
     let agents = match agents(&st).await {
         Ok(a) => a,
@@ -1330,6 +1344,7 @@ async fn dump(st: CatalogState, headers: HeaderMap, format: Format) -> Response 
             }
             let q = ListQuery {
                 public_only: true,
+                modified_since: modified_since.clone(),
                 offset,
                 limit: DUMP_BATCH,
                 ..Default::default()
@@ -1495,8 +1510,10 @@ pub fn routes() -> Router<CatalogState> {
             .route(
                 &format!("/catalog/dump.{}", f.extension()),
                 get(
-                    move |State(st): State<CatalogState>, headers: HeaderMap| async move {
-                        dump(st, headers, f).await
+                    move |State(st): State<CatalogState>,
+                          headers: HeaderMap,
+                          Query(params): Query<BTreeMap<String, String>>| async move {
+                        dump(st, headers, params, f).await
                     },
                 ),
             );
