@@ -996,48 +996,45 @@ pub struct Fields {
     pub publisher: Vec<String>,
     /// Longitude/latitude `[minx, miny, maxx, maxy]`.
     pub bbox: Option<[f64; 4]>,
-    /// The texts folded (see [`fold`]) once, set by [`Fields::prepare`].
-    pub folded: Option<Box<Fields>>,
+    /// The texts are already folded (see [`Fields::prepare`]).
+    pub prepared: bool,
 }
 
 impl Fields {
-    /// Fold the texts once so that queries compare without folding every record again.
+    /// Fold the texts once, in place, so that queries compare without folding every record
+    /// again (and the index holds one copy). Matching on a prepared record is always case- and
+    /// accent-insensitive (`matchCase="true"` included). Identifiers are kept as they are
+    /// (record ids are lower-case ASCII already).
     pub fn prepare(mut self) -> Fields {
-        let f = |xs: &[String]| xs.iter().map(|t| fold(t)).collect::<Vec<_>>();
-        self.folded = Some(Box::new(Fields {
-            identifier: fold(&self.identifier),
-            title: f(&self.title),
-            abstract_: f(&self.abstract_),
-            subject: f(&self.subject),
-            other_text: f(&self.other_text),
-            type_: fold(&self.type_),
-            format: f(&self.format),
-            language: f(&self.language),
-            publisher: f(&self.publisher),
-            modified: self.modified.clone(),
-            created: self.created.clone(),
-            issued: self.issued.clone(),
-            temp_begin: self.temp_begin.clone(),
-            temp_end: self.temp_end.clone(),
-            bbox: self.bbox,
-            folded: None,
-        }));
+        let f = |xs: &mut Vec<String>| {
+            for t in xs.iter_mut() {
+                *t = fold(t);
+            }
+        };
+        f(&mut self.title);
+        f(&mut self.abstract_);
+        f(&mut self.subject);
+        f(&mut self.other_text);
+        f(&mut self.format);
+        f(&mut self.language);
+        f(&mut self.publisher);
+        self.type_ = fold(&self.type_);
+        self.prepared = true;
         self
     }
 
     /// The folded texts of a property (folded now when the record was not prepared).
     pub fn folded_texts(&self, p: Prop) -> Vec<std::borrow::Cow<'_, str>> {
-        match &self.folded {
-            Some(fd) => fd
-                .texts(p)
+        if self.prepared {
+            self.texts(p)
                 .into_iter()
                 .map(std::borrow::Cow::Borrowed)
-                .collect(),
-            None => self
-                .texts(p)
+                .collect()
+        } else {
+            self.texts(p)
                 .into_iter()
                 .map(|t| std::borrow::Cow::Owned(fold(t)))
-                .collect(),
+                .collect()
         }
     }
 
@@ -1200,7 +1197,7 @@ impl Filter {
                 folded,
                 literal,
             } => {
-                if *match_case {
+                if *match_case && !f.prepared {
                     return f.texts(*prop).iter().any(|t| {
                         let s: Vec<char> = t.chars().collect();
                         like_match(pattern, &s)

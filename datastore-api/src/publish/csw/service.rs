@@ -155,7 +155,7 @@ pub fn record_fields(ds: &Dataset, publisher: Option<&Agent>) -> Fields {
             .as_ref()
             .and_then(|s| s.bbox)
             .map(|b| [b.west, b.south, b.east, b.north]),
-        folded: None,
+        prepared: false,
     }
 }
 
