@@ -3,19 +3,20 @@
 //! The index lives in RAM and is rebuilt from the store when the server starts (100,000
 //! records take a few seconds); every write through [`crate::CatalogState`] updates it at once.
 //!
-//! *Full text.* tantivy indexes, per language (fr, nl, en, de), the title, description and
-//! keywords with a language analyser: simple tokenizer → lower case → ASCII folding (`é` → `e`,
-//! so accents never matter, in the query or the record) → the language's Snowball stemmer
-//! (`bâtiments`, `batiment` → `bat`; `gebouwen`, `gebouw` → `bouw`). A further unstemmed, folded
-//! field holds every text and the id. The query goes through tantivy's query parser in lenient
-//! mode (never an error), with every term required (AND) in any field; titles weigh 3, keywords
-//! 2, descriptions 1.
+//! *Full text.* tantivy indexes, per language (fr, nl, en, de), one field holding the title
+//! (twice, so that it weighs more), the keywords and the description, with a language analyser:
+//! simple tokenizer → lower case → ASCII folding (`é` → `e`, so accents never matter, in the
+//! query or the record) → the language's Snowball stemmer (`bâtiments`, `batiment` → `bat`;
+//! `gebouwen`, `gebouw` → `bouw`). A further unstemmed, folded field holds the titles of every
+//! language and the id (boost 2). The query goes through tantivy's query parser in lenient mode
+//! (never an error), with every term required (AND) in any field.
 //!
-//! *Filters and facets.* Beside tantivy, the index keeps a compact summary of each record
-//! (facet values interned as integers, bbox, temporal extent as days, modified instant, title
-//! sort keys). The full-text query yields (record, score) pairs from a collector reading a fast
-//! field; filters, facet counts, sorting and paging then run over the summaries. Without `q`
-//! every visible record is a candidate.
+//! *Filters and facets.* Beside tantivy, the index keeps each record's columns (flags, kind,
+//! facet values interned and packed as integers, bbox, temporal extent as days, instants as Unix
+//! seconds, folded titles), one vector per column indexed by record key, so that scans touch
+//! little memory. The full-text query yields (key, score) pairs from a collector reading a fast
+//! field; filters, facet counts, sorting (title order as precomputed ranks) and paging then run
+//! over the columns. Without `q` every visible record is a candidate.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, RwLock};
@@ -196,25 +197,7 @@ pub enum SearchError {
     Poisoned,
 }
 
-/// What the index keeps of a record beside tantivy.
-#[derive(Debug, Clone)]
-struct Summary {
-    id: String,
-    kind: Kind,
-    public: bool,
-    hvd: bool,
-    /// (facet, interned value)
-    facets: Vec<(u8, u32)>,
-    bbox: Option<Bbox>,
-    start: Option<i32>,
-    end: Option<i32>,
-    modified: String,
-    /// The resource's own `modified` (else the record's), for sorting.
-    sort_modified: String,
-    /// Folded lower-case title per language (fr, nl, en, de), for sorting.
-    titles: [String; 4],
-}
-
+/// Interned facet values of one facet.
 #[derive(Default)]
 struct Interner {
     ids: HashMap<String, u32>,
@@ -233,20 +216,45 @@ impl Interner {
     }
 }
 
+const ALIVE: u8 = 1;
+const PUBLIC: u8 = 2;
+const HVD: u8 = 4;
+const TEMPORAL: u8 = 8;
+const BBOX: u8 = 16;
+
+/// A facet value packed with its facet: `facet << 28 | value`.
+fn pack(f: Facet, v: u32) -> u32 {
+    ((f as u32) << 28) | (v & 0x0FFF_FFFF)
+}
+
+/// What the index keeps of every record beside tantivy, column by column (indexed by key) so
+/// that scans touch little memory.
 #[derive(Default)]
 struct Table {
-    docs: Vec<Option<Summary>>,
+    ids: Vec<String>,
     keys: HashMap<String, u32>,
+    flags: Vec<u8>,
+    kinds: Vec<Kind>,
+    /// Packed facet values per record.
+    facets: Vec<Box<[u32]>>,
+    bbox: Vec<[f64; 4]>,
+    start: Vec<i32>,
+    end: Vec<i32>,
+    /// The catalogue record's last change (Unix seconds), for `modified_since`.
+    modified: Vec<i64>,
+    /// The resource's own `modified` (else the record's), for sorting.
+    sort_modified: Vec<i64>,
+    /// Folded lower-case title per language (fr, nl, en, de), for sorting.
+    titles: [Vec<Box<str>>; 4],
     dict: [Interner; N_FACETS],
 }
 
 struct Fields {
     key: Field,
-    /// title, description, keywords per language (fr, nl, en, de)
-    title: [Field; 4],
-    desc: [Field; 4],
-    kw: [Field; 4],
-    all: Field,
+    /// Title, keywords and description per language (fr, nl, en, de), stemmed.
+    text: [Field; 4],
+    /// Titles of every language and the id, folded but not stemmed (boosted).
+    title: Field,
 }
 
 /// The catalogue's search index.
@@ -257,6 +265,8 @@ pub struct SearchIndex {
     fields: Fields,
     parser: QueryParser,
     table: RwLock<Table>,
+    /// Title ranks per language, computed on the first title sort after a write.
+    ranks: Mutex<[Option<std::sync::Arc<Vec<u32>>>; 4]>,
 }
 
 const LANG_ANALYZERS: [(&str, Language); 4] = [
@@ -303,22 +313,26 @@ fn text_options(tokenizer: &str) -> TextOptions {
 /// Longest accepted `q`, in characters.
 pub const MAX_Q: usize = 500;
 
+/// Unix seconds of a stored instant or date (0 when unparsable).
+fn instant_secs(s: &str) -> i64 {
+    crate::store::normalize_instant(s)
+        .and_then(|n| {
+            time::OffsetDateTime::parse(&n, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .map(|t| t.unix_timestamp())
+        .unwrap_or(0)
+}
+
 impl SearchIndex {
     /// An empty index.
     pub fn new() -> Result<SearchIndex, SearchError> {
         let mut sb = Schema::builder();
         let key = sb.add_u64_field("key", NumericOptions::default().set_indexed().set_fast());
-        let mk = |sb: &mut tantivy::schema::SchemaBuilder, what: &str| -> [Field; 4] {
-            let mut out = [Field::from_field_id(0); 4];
-            for (i, (an, _)) in LANG_ANALYZERS.iter().enumerate() {
-                out[i] = sb.add_text_field(&format!("{what}_{}", &an[..2]), text_options(an));
-            }
-            out
-        };
-        let title = mk(&mut sb, "title");
-        let desc = mk(&mut sb, "desc");
-        let kw = mk(&mut sb, "kw");
-        let all = sb.add_text_field("all", text_options("folded"));
+        let mut text = [Field::from_field_id(0); 4];
+        for (i, (an, _)) in LANG_ANALYZERS.iter().enumerate() {
+            text[i] = sb.add_text_field(&format!("text_{}", &an[..2]), text_options(an));
+        }
+        let title = sb.add_text_field("title", text_options("folded"));
         let index = Index::create_in_ram(sb.build());
         for (name, lang) in LANG_ANALYZERS {
             index.tokenizers().register(
@@ -344,33 +358,19 @@ impl SearchIndex {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let mut default_fields: Vec<Field> = Vec::new();
-        default_fields.extend(title);
-        default_fields.extend(desc);
-        default_fields.extend(kw);
-        default_fields.push(all);
+        let mut default_fields: Vec<Field> = text.to_vec();
+        default_fields.push(title);
         let mut parser = QueryParser::for_index(&index, default_fields);
         parser.set_conjunction_by_default();
-        for f in title {
-            parser.set_field_boost(f, 3.0);
-        }
-        for f in kw {
-            parser.set_field_boost(f, 2.0);
-        }
-        parser.set_field_boost(all, 0.5);
+        parser.set_field_boost(title, 2.0);
         Ok(SearchIndex {
             index,
             reader,
             writer: Mutex::new(writer),
-            fields: Fields {
-                key,
-                title,
-                desc,
-                kw,
-                all,
-            },
+            fields: Fields { key, text, title },
             parser,
             table: RwLock::new(Table::default()),
+            ranks: Mutex::new([None, None, None, None]),
         })
     }
 
@@ -387,74 +387,114 @@ impl SearchIndex {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_u64(f.key, key as u64);
+        // Titles weigh more: they are in the title field and twice in the language's text.
         for (l, t) in ds.title.iter() {
-            doc.add_text(f.title[lang_ix(l)], t);
-            doc.add_text(f.all, t);
-        }
-        for (l, t) in ds.description.iter() {
-            doc.add_text(f.desc[lang_ix(l)], t);
-            doc.add_text(f.all, t);
+            doc.add_text(f.text[lang_ix(l)], t);
+            doc.add_text(f.text[lang_ix(l)], t);
+            doc.add_text(f.title, t);
         }
         for (l, k) in ds.keywords.iter() {
-            doc.add_text(f.kw[lang_ix(l)], k);
-            doc.add_text(f.all, k);
+            doc.add_text(f.text[lang_ix(l)], k);
         }
-        doc.add_text(f.all, &ds.id);
+        for (l, t) in ds.description.iter() {
+            doc.add_text(f.text[lang_ix(l)], t);
+        }
+        doc.add_text(f.title, &ds.id);
         doc
     }
 
-    fn summary(table: &mut Table, ds: &Dataset) -> Summary {
-        let mut facets = Vec::new();
+    /// Write a record's columns at `key`.
+    fn put_row(t: &mut Table, key: usize, ds: &Dataset) {
+        let mut facets: Vec<u32> = Vec::new();
         let mut add = |t: &mut Table, f: Facet, v: &str| {
-            let i = t.dict[f.ix()].intern(v);
-            if !facets.contains(&(f as u8, i)) {
-                facets.push((f as u8, i));
+            let p = pack(f, t.dict[f.ix()].intern(v));
+            if !facets.contains(&p) {
+                facets.push(p);
             }
         };
-        for t in &ds.themes {
-            add(table, Facet::Theme, t);
+        for th in &ds.themes {
+            add(t, Facet::Theme, th);
         }
         if let Some(p) = &ds.publisher {
-            add(table, Facet::Publisher, p);
+            add(t, Facet::Publisher, p);
         }
         for fmt in ds.formats() {
-            add(table, Facet::Format, fmt);
+            add(t, Facet::Format, fmt);
         }
         for k in ds.all_keywords() {
-            add(table, Facet::Keyword, &k.to_lowercase());
+            add(t, Facet::Keyword, &k.to_lowercase());
         }
         if let Some(l) = &ds.licence {
-            add(table, Facet::Licence, &l.uri);
+            add(t, Facet::Licence, &l.uri);
         }
         for l in &ds.languages {
-            add(table, Facet::Language, l);
+            add(t, Facet::Language, l);
         }
-        add(table, Facet::Type, ds.kind.as_str());
+        add(t, Facet::Type, ds.kind.as_str());
         for h in &ds.hvd_categories {
-            add(table, Facet::Hvd, h);
+            add(t, Facet::Hvd, h);
         }
         let day = |s: &Option<String>| s.as_deref().and_then(parse_date).map(|d| d.to_julian_day());
         let (start, end) = match &ds.temporal {
-            Some(t) => (day(&t.start), day(&t.end)),
+            Some(tm) => (day(&tm.start), day(&tm.end)),
             None => (None, None),
         };
-        let titles = Lang::ALL.map(|l| fold(ds.title.best(l).unwrap_or("")));
-        Summary {
-            id: ds.id.clone(),
-            kind: ds.kind,
-            public: ds.is_public(),
-            hvd: !ds.hvd_categories.is_empty(),
-            facets,
-            bbox: ds.spatial.as_ref().and_then(|s| s.bbox),
-            start,
-            end,
-            modified: ds.record.modified.clone(),
-            sort_modified: ds
-                .modified
-                .as_deref()
-                .and_then(crate::store::normalize_instant)
-                .unwrap_or_else(|| ds.record.modified.clone()),
-            titles,
+        let mut flags = ALIVE;
+        if ds.is_public() {
+            flags |= PUBLIC;
+        }
+        if !ds.hvd_categories.is_empty() {
+            flags |= HVD;
+        }
+        if start.is_some() || end.is_some() {
+            flags |= TEMPORAL;
+        }
+        let bbox = ds.spatial.as_ref().and_then(|s| s.bbox);
+        if bbox.is_some() {
+            flags |= BBOX;
+        }
+        let record_modified = instant_secs(&ds.record.modified);
+        t.ids[key] = ds.id.clone();
+        t.flags[key] = flags;
+        t.kinds[key] = ds.kind;
+        t.facets[key] = facets.into_boxed_slice();
+        t.bbox[key] = bbox
+            .map(|b| [b.west, b.south, b.east, b.north])
+            .unwrap_or_default();
+        t.start[key] = start.unwrap_or(i32::MIN);
+        t.end[key] = end.unwrap_or(i32::MAX);
+        t.modified[key] = record_modified;
+        t.sort_modified[key] = ds
+            .modified
+            .as_deref()
+            .map(instant_secs)
+            .filter(|s| *s != 0)
+            .unwrap_or(record_modified);
+        for l in Lang::ALL {
+            t.titles[lang_ix(l)][key] = fold(ds.title.best(l).unwrap_or("")).into_boxed_str();
+        }
+    }
+
+    fn push_row(t: &mut Table) -> usize {
+        let k = t.ids.len();
+        t.ids.push(String::new());
+        t.flags.push(0);
+        t.kinds.push(Kind::Dataset);
+        t.facets.push(Box::new([]));
+        t.bbox.push([0.0; 4]);
+        t.start.push(i32::MIN);
+        t.end.push(i32::MAX);
+        t.modified.push(0);
+        t.sort_modified.push(0);
+        for titles in &mut t.titles {
+            titles.push(Box::from(""));
+        }
+        k
+    }
+
+    fn invalidate_ranks(&self) {
+        if let Ok(mut r) = self.ranks.lock() {
+            *r = [None, None, None, None];
         }
     }
 
@@ -467,22 +507,21 @@ impl SearchIndex {
                 let key = match table.keys.get(&ds.id) {
                     Some(k) => {
                         writer.delete_term(Term::from_field_u64(self.fields.key, *k as u64));
-                        *k
+                        *k as usize
                     }
                     None => {
-                        let k = table.docs.len() as u32;
-                        table.docs.push(None);
-                        table.keys.insert(ds.id.clone(), k);
+                        let k = Self::push_row(&mut table);
+                        table.keys.insert(ds.id.clone(), k as u32);
                         k
                     }
                 };
-                let s = Self::summary(&mut table, ds);
-                table.docs[key as usize] = Some(s);
-                writer.add_document(self.document(key, ds))?;
+                Self::put_row(&mut table, key, ds);
+                writer.add_document(self.document(key as u32, ds))?;
             }
         }
         writer.commit()?;
         self.reader.reload()?;
+        self.invalidate_ranks();
         Ok(())
     }
 
@@ -498,11 +537,13 @@ impl SearchIndex {
             let Some(k) = table.keys.remove(id) else {
                 return Ok(());
             };
-            table.docs[k as usize] = None;
+            table.flags[k as usize] = 0;
+            table.facets[k as usize] = Box::new([]);
             writer.delete_term(Term::from_field_u64(self.fields.key, k as u64));
         }
         writer.commit()?;
         self.reader.reload()?;
+        self.invalidate_ranks();
         Ok(())
     }
 
@@ -513,6 +554,34 @@ impl SearchIndex {
         Ok(searcher.search(&*query, &KeyCollector)?)
     }
 
+    /// Title ranks of a language (position of each key in title order).
+    fn title_ranks(
+        &self,
+        table: &Table,
+        li: usize,
+    ) -> Result<std::sync::Arc<Vec<u32>>, SearchError> {
+        let mut ranks = self.ranks.lock().map_err(|_| SearchError::Poisoned)?;
+        if let Some(r) = &ranks[li] {
+            if r.len() == table.ids.len() {
+                return Ok(r.clone());
+            }
+        }
+        let titles = &table.titles[li];
+        let mut order: Vec<u32> = (0..titles.len() as u32).collect();
+        order.sort_unstable_by(|a, b| {
+            titles[*a as usize]
+                .cmp(&titles[*b as usize])
+                .then_with(|| table.ids[*a as usize].cmp(&table.ids[*b as usize]))
+        });
+        let mut rank = vec![0u32; order.len()];
+        for (i, k) in order.into_iter().enumerate() {
+            rank[k as usize] = i as u32;
+        }
+        let rank = std::sync::Arc::new(rank);
+        ranks[li] = Some(rank.clone());
+        Ok(rank)
+    }
+
     /// Run a query.
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResult, SearchError> {
         let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
@@ -521,8 +590,8 @@ impl SearchIndex {
             None => None,
         };
         let table = self.table.read().map_err(|_| SearchError::Poisoned)?;
-        // Facet filters as interned ids; an unknown value matches nothing.
-        let mut filters: Vec<(u8, Vec<u32>)> = Vec::with_capacity(q.filters.len());
+        // Facet filters as packed ids; an unknown value matches nothing.
+        let mut filters: Vec<Vec<u32>> = Vec::with_capacity(q.filters.len());
         for (f, values) in &q.filters {
             let ids: Vec<u32> = values
                 .iter()
@@ -532,10 +601,10 @@ impl SearchIndex {
                     } else {
                         v.clone()
                     };
-                    table.dict[f.ix()].ids.get(&v).copied()
+                    table.dict[f.ix()].ids.get(&v).map(|i| pack(*f, *i))
                 })
                 .collect();
-            filters.push((*f as u8, ids));
+            filters.push(ids);
         }
         let range = q.temporal.map(|(s, e)| {
             (
@@ -543,46 +612,59 @@ impl SearchIndex {
                 e.map(|d| d.to_julian_day()).unwrap_or(i32::MAX),
             )
         });
-        let keep = |s: &Summary| -> bool {
-            if !q.include_hidden && !s.public {
+        let since = q.modified_since.as_deref().map(instant_secs);
+        let only: Option<Vec<u32>> = q.ids.as_ref().map(|ids| {
+            ids.iter()
+                .filter_map(|id| table.keys.get(id).copied())
+                .collect()
+        });
+        let need = if q.include_hidden {
+            ALIVE
+        } else {
+            ALIVE | PUBLIC
+        };
+        let keep = |k: usize| -> bool {
+            let fl = table.flags[k];
+            if fl & need != need {
                 return false;
             }
-            if !q.kinds.is_empty() && !q.kinds.contains(&s.kind) {
+            if !q.kinds.is_empty() && !q.kinds.contains(&table.kinds[k]) {
                 return false;
-            }
-            if let Some(ids) = &q.ids {
-                if !ids.contains(&s.id) {
-                    return false;
-                }
             }
             if let Some(h) = q.hvd {
-                if s.hvd != h {
+                if (fl & HVD != 0) != h {
                     return false;
                 }
             }
-            for (f, ids) in &filters {
-                if !s.facets.iter().any(|(sf, v)| sf == f && ids.contains(v)) {
+            if let Some(only) = &only {
+                if !only.contains(&(k as u32)) {
                     return false;
+                }
+            }
+            if !filters.is_empty() {
+                let fs = &table.facets[k];
+                for want in &filters {
+                    if !fs.iter().any(|v| want.contains(v)) {
+                        return false;
+                    }
                 }
             }
             if let Some(b) = &q.bbox {
-                match &s.bbox {
-                    Some(sb) if sb.intersects(b) => {}
-                    _ => return false,
+                if fl & BBOX == 0 {
+                    return false;
+                }
+                let [w, s, e, n] = table.bbox[k];
+                if !(w <= b.east && b.west <= e && s <= b.north && b.south <= n) {
+                    return false;
                 }
             }
             if let Some((from, to)) = range {
-                if s.start.is_none() && s.end.is_none() {
-                    return false;
-                }
-                let st = s.start.unwrap_or(i32::MIN);
-                let en = s.end.unwrap_or(i32::MAX);
-                if st > to || en < from {
+                if fl & TEMPORAL == 0 || table.start[k] > to || table.end[k] < from {
                     return false;
                 }
             }
-            if let Some(m) = &q.modified_since {
-                if s.modified.as_str() < m.as_str() {
+            if let Some(m) = since {
+                if table.modified[k] < m {
                     return false;
                 }
             }
@@ -591,38 +673,35 @@ impl SearchIndex {
         let mut hits: Vec<(u32, f32)> = match matches {
             Some(m) => m
                 .into_iter()
-                .filter(|(k, _)| {
-                    table
-                        .docs
-                        .get(*k as usize)
-                        .and_then(Option::as_ref)
-                        .is_some_and(keep)
-                })
+                .filter(|(k, _)| (*k as usize) < table.flags.len() && keep(*k as usize))
                 .collect(),
-            None => table
-                .docs
-                .iter()
-                .enumerate()
-                .filter_map(|(k, s)| s.as_ref().filter(|s| keep(s)).map(|_| (k as u32, 0.0)))
+            None => (0..table.flags.len())
+                .filter(|k| keep(*k))
+                .map(|k| (k as u32, 0.0))
                 .collect(),
         };
         let total = hits.len();
         // Facet counts over the whole result set.
         let mut facets = Vec::new();
         if !q.facets.is_empty() {
+            let wanted: u16 = q.facets.iter().fold(0, |m, f| m | (1 << f.ix()));
             let mut counts: Vec<Vec<u32>> = table
                 .dict
                 .iter()
-                .map(|d| vec![0u32; d.values.len()])
+                .enumerate()
+                .map(|(i, d)| {
+                    if wanted & (1 << i) != 0 {
+                        vec![0u32; d.values.len()]
+                    } else {
+                        Vec::new()
+                    }
+                })
                 .collect();
-            let wanted: [bool; N_FACETS] =
-                std::array::from_fn(|i| q.facets.iter().any(|f| f.ix() == i));
             for (k, _) in &hits {
-                if let Some(Some(s)) = table.docs.get(*k as usize) {
-                    for (f, v) in &s.facets {
-                        if wanted[*f as usize] {
-                            counts[*f as usize][*v as usize] += 1;
-                        }
+                for p in table.facets[*k as usize].iter() {
+                    let f = (p >> 28) as usize;
+                    if wanted & (1 << f) != 0 {
+                        counts[f][(p & 0x0FFF_FFFF) as usize] += 1;
                     }
                 }
             }
@@ -651,46 +730,54 @@ impl SearchIndex {
                 ));
             }
         }
-        // Sort only as far as the requested page needs.
-        let doc = |k: u32| table.docs[k as usize].as_ref();
-        let li = lang_ix(q.lang);
-        let by_modified = |a: &(u32, f32), b: &(u32, f32)| {
-            let (sa, sb) = (doc(a.0), doc(b.0));
-            sb.map(|s| s.sort_modified.as_str())
-                .cmp(&sa.map(|s| s.sort_modified.as_str()))
-                .then_with(|| sa.map(|s| s.id.as_str()).cmp(&sb.map(|s| s.id.as_str())))
-        };
-        let by_title = |a: &(u32, f32), b: &(u32, f32)| {
-            let (sa, sb) = (doc(a.0), doc(b.0));
-            sa.map(|s| s.titles[li].as_str())
-                .cmp(&sb.map(|s| s.titles[li].as_str()))
-                .then_with(|| sa.map(|s| s.id.as_str()).cmp(&sb.map(|s| s.id.as_str())))
-        };
-        let by_score =
-            |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then_with(|| by_modified(a, b));
-        let cmp: &dyn Fn(&(u32, f32), &(u32, f32)) -> std::cmp::Ordering = match (q.sort, text) {
-            (Sort::Title, _) => &by_title,
-            (Sort::Modified, _) | (Sort::Relevance, None) => &by_modified,
-            (Sort::Relevance, Some(_)) => &by_score,
-        };
+        // Sort only as far as the requested page needs, on integer keys.
         let end = q.offset.saturating_add(q.limit).min(hits.len());
-        if q.offset >= hits.len() {
+        if q.offset >= hits.len() || end == 0 {
             hits.clear();
         } else {
-            if end < hits.len() {
-                hits.select_nth_unstable_by(end, cmp);
-                hits.truncate(end);
+            let sm = &table.sort_modified;
+            let by_modified = |a: &(u32, f32), b: &(u32, f32)| {
+                sm[b.0 as usize]
+                    .cmp(&sm[a.0 as usize])
+                    .then_with(|| a.0.cmp(&b.0))
+            };
+            match (q.sort, text) {
+                (Sort::Title, _) => {
+                    let rank = self.title_ranks(&table, lang_ix(q.lang))?;
+                    let cmp = |a: &(u32, f32), b: &(u32, f32)| {
+                        rank[a.0 as usize].cmp(&rank[b.0 as usize])
+                    };
+                    if end < hits.len() {
+                        hits.select_nth_unstable_by(end, cmp);
+                        hits.truncate(end);
+                    }
+                    hits.sort_unstable_by(cmp);
+                }
+                (Sort::Modified, _) | (Sort::Relevance, None) => {
+                    if end < hits.len() {
+                        hits.select_nth_unstable_by(end, by_modified);
+                        hits.truncate(end);
+                    }
+                    hits.sort_unstable_by(by_modified);
+                }
+                (Sort::Relevance, Some(_)) => {
+                    let cmp = |a: &(u32, f32), b: &(u32, f32)| {
+                        b.1.total_cmp(&a.1).then_with(|| by_modified(a, b))
+                    };
+                    if end < hits.len() {
+                        hits.select_nth_unstable_by(end, cmp);
+                        hits.truncate(end);
+                    }
+                    hits.sort_unstable_by(cmp);
+                }
             }
-            hits.sort_unstable_by(cmp);
         }
         let hits = hits
             .into_iter()
             .skip(q.offset)
-            .filter_map(|(k, score)| {
-                doc(k).map(|s| Hit {
-                    id: s.id.clone(),
-                    score,
-                })
+            .map(|(k, score)| Hit {
+                id: table.ids[k as usize].clone(),
+                score,
             })
             .collect();
         Ok(SearchResult {
@@ -700,7 +787,7 @@ impl SearchIndex {
         })
     }
 
-    /// The schema-level analyser a language's fields use (for tests and diagnostics).
+    /// The analyser a language's text field uses (for tests and diagnostics).
     pub fn analyse(&self, lang: Lang, text: &str) -> Vec<String> {
         let name = LANG_ANALYZERS[lang_ix(lang)].0;
         let Some(mut a) = self.index.tokenizers().get(name) else {
