@@ -235,10 +235,12 @@ impl Prepared {
             None => self.write_all(rt, ds, engine, generation, &date)?,
         };
         let manifest = Arc::new(manifest);
+        // The live data is already this generation, so no request is served from the older
+        // files any more (those being streamed stay readable through their open handles).
+        self.remove_others(generation);
         if let Ok(mut r) = self.ready.write() {
             *r = Some(manifest.clone());
         }
-        self.remove_others(generation);
         Ok(Some(manifest))
     }
 
