@@ -15,6 +15,7 @@ use axum::Router;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use serde_json::json;
 use tokio::sync::watch;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::CorsLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -130,6 +131,25 @@ async fn metrics_handler(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// On-the-fly compression would break byte ranges and the ETag of files served with
+/// `Accept-Ranges: bytes` (prepared downloads), and gains nothing on zip archives.
+#[derive(Clone, Copy)]
+struct NotRangedOrZipped;
+
+impl Predicate for NotRangedOrZipped {
+    fn should_compress<B>(&self, response: &axum::http::Response<B>) -> bool
+    where
+        B: axum::body::HttpBody,
+    {
+        let h = response.headers();
+        !h.contains_key(header::ACCEPT_RANGES)
+            && !h
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|t| t.starts_with("application/zip"))
+    }
+}
+
 async fn not_found(req: Request<Body>) -> Problem {
     Problem::not_found(format!("no resource at {}", req.uri().path()))
 }
@@ -155,7 +175,7 @@ fn app(cfg: &Config, mut core: CoreState, state: AppState, modules: Vec<Mounted>
         .merge(ops)
         .fallback(not_found)
         .layer(middleware::from_fn(track_metrics))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotRangedOrZipped)))
         .layer(CorsLayer::permissive())
         .layer(RequestBodyLimitLayer::new(cfg.server.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(

@@ -762,11 +762,8 @@ async fn serve_prepared(
     let mut resp_headers = HeaderMap::new();
     resp_headers.insert(header::ETAG, etag_value);
     resp_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-    // Not to be compressed on the fly: ranges and the ETag refer to these bytes.
-    resp_headers.insert(
-        header::CONTENT_ENCODING,
-        HeaderValue::from_static("identity"),
-    );
+    // `Accept-Ranges` also keeps the server's compression layer off: ranges and the ETag refer
+    // to these bytes.
     resp_headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),
@@ -887,14 +884,6 @@ async fn extract(st: DownloadState, ds: Arc<Dataset>, req: Request) -> Result<Re
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     h.insert(header::CONTENT_DISPOSITION, disposition(&req.filename));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let text = matches!(req.job.format, Format::GeoJson | Format::Csv | Format::Kml)
-        && req.job.packaging == Packaging::File;
-    if !text {
-        h.insert(
-            header::CONTENT_ENCODING,
-            HeaderValue::from_static("identity"),
-        );
-    }
     if let Some(w) = req
         .warning
         .as_deref()
