@@ -98,6 +98,14 @@ pub fn tile_list(lon: f64, lat: f64) -> Vec<TileId> {
     out
 }
 
+/// CPU time of the calling thread in seconds (Linux `/proc/thread-self/schedstat`), so the
+/// throughput can be reported independently of other load on the machine.
+fn thread_cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
 fn bench_set(c: &mut Criterion, name: &str, prep: &Prepared, tiles: &[TileId]) {
     let ts = Tileset::find("urbis").expect("urbis");
     let budget = Budget::default();
@@ -114,6 +122,40 @@ fn bench_set(c: &mut Criterion, name: &str, prep: &Prepared, tiles: &[TileId]) {
         total as f64 / tiles.len() as f64 / 1000.0,
         sizes.iter().max().copied().unwrap_or(0) as f64 / 1000.0
     );
+    // Throughput per CPU-second of one thread (unaffected by other processes) and per wall
+    // second, over 5 passes; then per-zoom latency.
+    let (w0, c0) = (std::time::Instant::now(), thread_cpu_secs());
+    for _ in 0..5 {
+        for t in tiles {
+            std::hint::black_box(render(prep, *t, ts.layers, None, budget));
+        }
+    }
+    let wall = w0.elapsed().as_secs_f64();
+    let n = (5 * tiles.len()) as f64;
+    match (c0, thread_cpu_secs()) {
+        (Some(a), Some(b)) => eprintln!(
+            "{name}: {:.0} tiles per CPU-second (1 thread), {:.0} tiles/s wall",
+            n / (b - a),
+            n / wall
+        ),
+        _ => eprintln!("{name}: {:.0} tiles/s wall (1 thread)", n / wall),
+    }
+    for z in 12u8..=16 {
+        let zt: Vec<&TileId> = tiles.iter().filter(|t| t.level == z).collect();
+        let c0 = thread_cpu_secs();
+        let mut bytes = 0;
+        for t in &zt {
+            bytes += render(prep, **t, ts.layers, None, budget).bytes.len();
+        }
+        if let (Some(a), Some(b)) = (c0, thread_cpu_secs()) {
+            eprintln!(
+                "{name}: z{z}: {} tiles, {:.2} ms CPU per tile, {:.1} KB mean",
+                zt.len(),
+                (b - a) * 1000.0 / zt.len() as f64,
+                bytes as f64 / zt.len() as f64 / 1000.0
+            );
+        }
+    }
     let mut g = c.benchmark_group(format!("tiles_{name}"));
     g.throughput(Throughput::Elements(tiles.len() as u64));
     g.sample_size(10).measurement_time(Duration::from_secs(20));
