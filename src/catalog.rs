@@ -21,11 +21,93 @@ use crate::server::{Mounted, ServerContext};
 pub struct Settings {
     /// Check that access and download URLs answer (background task; off by default).
     pub check_urls: bool,
+    /// Seconds between two rounds of URL checks.
+    pub check_interval_secs: u64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { check_urls: false }
+        Settings {
+            check_urls: false,
+            check_interval_secs: 86_400,
+        }
+    }
+}
+
+/// Most URLs checked in one round.
+const MAX_URLS_PER_ROUND: usize = 100_000;
+
+/// Check the access and download URLs of the public records, one round every `every`, and keep
+/// the results for the MQA scores (`[catalog] check_urls`).
+async fn check_urls_loop(state: CatalogState, every: std::time::Duration) {
+    let client = match reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .user_agent("urbis-catalogue-link-checker")
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("catalogue: cannot start the URL checker: {e}");
+            return;
+        }
+    };
+    // Let the server start listening first: the UrbIS records point to it.
+    tokio::time::sleep(every.min(std::time::Duration::from_secs(30))).await;
+    loop {
+        let mut urls = std::collections::BTreeSet::new();
+        let result = state
+            .store
+            .for_each_dataset(&mut |d| {
+                if d.is_public() && urls.len() < MAX_URLS_PER_ROUND {
+                    for dist in &d.distributions {
+                        urls.insert(dist.access_url.clone());
+                        if let Some(u) = &dist.download_url {
+                            urls.insert(u.clone());
+                        }
+                    }
+                }
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::warn!("catalogue: URL checker cannot read the records: {e}");
+        }
+        let started = std::time::Instant::now();
+        let mut ok = 0usize;
+        for url in &urls {
+            let status = match client.head(url).send().await {
+                Ok(r)
+                    if r.status() == reqwest::StatusCode::METHOD_NOT_ALLOWED
+                        || r.status() == reqwest::StatusCode::NOT_IMPLEMENTED =>
+                {
+                    client
+                        .get(url)
+                        .header(reqwest::header::RANGE, "bytes=0-0")
+                        .send()
+                        .await
+                        .ok()
+                        .map(|r| r.status().as_u16())
+                }
+                Ok(r) => Some(r.status().as_u16()),
+                Err(_) => None,
+            };
+            if status.is_some_and(|s| (200..300).contains(&s)) {
+                ok += 1;
+            }
+            state.url_checks.set(
+                url,
+                datastore_api::mqa::UrlStatus {
+                    status,
+                    checked_at: datastore_api::store::now(),
+                },
+            );
+        }
+        tracing::info!(
+            "catalogue: checked {} URLs in {:.1?}, {ok} answer 2xx",
+            urls.len(),
+            started.elapsed()
+        );
+        tokio::time::sleep(every).await;
     }
 }
 
@@ -117,6 +199,12 @@ pub async fn mount(ctx: &ServerContext) -> Result<Mounted> {
     urbis_datasets::sync(&state, &current, &ctx.engine, &system_base)
         .await
         .context("cannot write the UrbIS datasets into the catalogue")?;
+    if state.check_urls {
+        tokio::spawn(check_urls_loop(
+            state.clone(),
+            std::time::Duration::from_secs(ctx.cfg.catalog.check_interval_secs.max(60)),
+        ));
+    }
     let mut rx = ctx.dataset.subscribe();
     let (sync_state, engine) = (state.clone(), ctx.engine.clone());
     tokio::spawn(async move {
