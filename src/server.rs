@@ -175,7 +175,9 @@ fn app(cfg: &Config, mut core: CoreState, state: AppState, modules: Vec<Mounted>
         .merge(ops)
         .fallback(not_found)
         .layer(middleware::from_fn(track_metrics))
-        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotRangedOrZipped)))
+        .layer(
+            CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotRangedOrZipped)),
+        )
         .layer(CorsLayer::permissive())
         .layer(RequestBodyLimitLayer::new(cfg.server.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
