@@ -830,7 +830,7 @@ pub fn datasets(count: usize, seed: u64) -> Vec<Dataset> {
         };
         let year = 2005 + rng.below(21) as i32;
         let (where_fr, where_nl, where_en, bbox) = match muni {
-            Some((_, fr, nl, b)) => (format!("{fr}"), format!("{nl}"), format!("{fr}"), *b),
+            Some((_, fr, nl, b)) => (fr.to_string(), nl.to_string(), fr.to_string(), *b),
             None => (
                 "Région de Bruxelles-Capitale".to_string(),
                 "Brussels Hoofdstedelijk Gewest".to_string(),
@@ -962,7 +962,7 @@ pub fn datasets(count: usize, seed: u64) -> Vec<Dataset> {
                 start: Some(date(year - rng.below(3) as i32, 1)),
                 end: end_year.map(|y| date(y, 365)),
             }),
-            frequency: Some(vocab::uri(vocab::FREQUENCY, *rng.pick(FREQUENCIES))),
+            frequency: Some(vocab::uri(vocab::FREQUENCY, rng.pick::<&str>(FREQUENCIES))),
             languages,
             licence: Some(licence),
             rights: None,
