@@ -83,7 +83,7 @@ pub fn record(i: usize) -> Dataset {
     keywords.add(Lang::Fr, format!("mot-clé-{}", i % 17));
     keywords.add(Lang::Nl, format!("trefwoord-{}", i % 11));
     keywords.add(Lang::En, "open data");
-    let kind = if i % 10 == 0 {
+    let kind = if i.is_multiple_of(10) {
         Kind::Service
     } else if i % 25 == 3 {
         Kind::Series
@@ -118,7 +118,9 @@ pub fn record(i: usize) -> Dataset {
         }),
         temporal: Some(Temporal {
             start: Some(format!("{}-01-01", 2000 + i % 20)),
-            end: (i % 3 == 0).then(|| format!("{}-12-31", 2020 + i % 5)),
+            end: i
+                .is_multiple_of(3)
+                .then(|| format!("{}-12-31", 2020 + i % 5)),
         }),
         frequency: Some(vocab::uri(
             vocab::FREQUENCY,
@@ -126,11 +128,26 @@ pub fn record(i: usize) -> Dataset {
         )),
         languages: vec![Lang::Fr.eu_uri(), Lang::Nl.eu_uri()],
         licence: Some(Licence {
-            uri: vocab::uri(vocab::LICENCE, if i % 2 == 0 { "CC0" } else { "CC_BY_4_0" }),
-            label: Multilingual::new()
-                .with(Lang::En, if i % 2 == 0 { "CC0 1.0" } else { "CC BY 4.0" }),
+            uri: vocab::uri(
+                vocab::LICENCE,
+                if i.is_multiple_of(2) {
+                    "CC0"
+                } else {
+                    "CC_BY_4_0"
+                },
+            ),
+            label: Multilingual::new().with(
+                Lang::En,
+                if i.is_multiple_of(2) {
+                    "CC0 1.0"
+                } else {
+                    "CC BY 4.0"
+                },
+            ),
         }),
-        rights: (i % 4 == 0).then(|| ml("Libre réutilisation", "Vrij hergebruik", "Free reuse")),
+        rights: i
+            .is_multiple_of(4)
+            .then(|| ml("Libre réutilisation", "Vrij hergebruik", "Free reuse")),
         access_rights: Some(vocab::uri(vocab::ACCESS_RIGHT, "PUBLIC")),
         conforms_to: vec!["http://www.opengis.net/def/crs/EPSG/0/31370".into()],
         issued: Some(format!("{}-0{}-15", 2010 + i % 10, 1 + i % 9)),
@@ -139,10 +156,12 @@ pub fn record(i: usize) -> Dataset {
             1 + i % 12,
             1 + i % 28
         )),
-        lineage: (i % 5 == 0).then(|| ml("Levé topographique", "Topografische opmeting", "Survey")),
+        lineage: i
+            .is_multiple_of(5)
+            .then(|| ml("Levé topographique", "Topografische opmeting", "Survey")),
         ..Default::default()
     };
-    if i % 7 == 0 && kind != Kind::Service {
+    if i.is_multiple_of(7) && kind != Kind::Service {
         ds.hvd_categories = vec![vocab::HVD_GEOSPATIAL.into()];
         ds.applicable_legislation = vec![vocab::HVD_LEGISLATION.into()];
     }
