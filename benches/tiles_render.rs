@@ -6,7 +6,7 @@
 //!
 //! Loads the store's live generation into the in-memory dataset, prepares it for tiling (as the
 //! server does at start-up), renders every tile once as a warm-up and then once timed, composite
-//! `urbis` tileset, WebMercatorQuad, no cache, and writes `z,x,y,status,ms,bytes` per tile
+//! `urbis` tileset (or TILES_TILESET), WebMercatorQuad, no cache, and writes `z,x,y,status,ms,bytes` per tile
 //! (status 204 for an empty tile) for `benches/tiles/tiles.py stats`.
 
 use std::io::Write;
@@ -69,7 +69,11 @@ fn main() {
             (v[0] as u8, v[1], v[2])
         })
         .collect();
-    let layers = Tileset::find("urbis").expect("urbis tileset").layers;
+    // TILES_TILESET: another tileset than the composite `urbis` (to see where time goes).
+    let tileset = std::env::var("TILES_TILESET").unwrap_or_else(|_| "urbis".into());
+    let layers = Tileset::find(&tileset)
+        .expect("TILES_TILESET: no such tileset")
+        .layers;
     let run = |keep: bool| {
         let mut rows = Vec::with_capacity(tiles.len());
         for &(z, x, y) in &tiles {

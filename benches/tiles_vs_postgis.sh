@@ -29,7 +29,11 @@ centre="$root/../shared/data/urbis/UrbISVector_centre_31370.gpkg"
 helper="$root/benches/tiles/tiles.py"
 [[ -f "$centre" ]] || { echo "missing $centre (../shared)" >&2; exit 1; }
 
-(cd "$root" && cargo bench --quiet --bench tiles_render --no-run)
+# The in-process render timer, built once (the same executable all along the run).
+render_bin="$(cd "$root" && cargo bench --bench tiles_render --no-run 2>&1 \
+    | sed -n 's/.*Executable .*(\(.*tiles_render-[0-9a-f]*\)).*/\1/p' | tail -1)"
+[[ -n "$render_bin" && -x "$root/$render_bin" ]] || { echo "cannot build the tiles_render bench" >&2; exit 1; }
+render_bin="$root/$render_bin"
 if [[ -z "${URBIS_BIN:-}" ]]; then
     (cd "$root" && cargo build --release --quiet --bin urbis)
     URBIS_BIN="$root/target/release/urbis"
@@ -66,9 +70,9 @@ psql=("${as_pg[@]}" psql -h "$tmp" -U postgres -v ON_ERROR_STOP=1 -q -X)
 echo "$("${psql[@]}" -d postgres -At -c 'SELECT version()' | cut -d, -f1); PostGIS $("${psql[@]}" -d postgres -At -c 'CREATE EXTENSION postgis; SELECT postgis_lib_version()')"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); shared with other jobs"
 
-# bench NAME GPKG [MAX_PER_ZOOM]
+# bench NAME GPKG BBOX|- [MAX_PER_ZOOM]   (BBOX W,S,E,N of the tiles; `-`: the TileJSON bounds)
 bench() {
-    local name="$1" gpkg="$2" cap="${3:-0}" db="b$RANDOM"
+    local name="$1" gpkg="$2" bbox="$3" cap="${4:-0}" db="b$RANDOM"
     echo
     echo "== $name ($(basename "$gpkg"))"
     "${psql[@]}" -d postgres -c "CREATE DATABASE $db"
@@ -93,9 +97,8 @@ bench() {
     done
     [[ -n "$base" ]] || { cat "$tmp/$name/serve.err" >&2; exit 1; }
 
-    # The tile list: every tile over the data bounds at z12–z16 (at most `cap` per zoom).
-    local bbox
-    bbox="$(python3 "$helper" bounds "$base")"
+    # The tile list: every tile over the area at z12–z16 (at most `cap` per zoom).
+    [[ "$bbox" == - ]] && bbox="$(python3 "$helper" bounds "$base")"
     python3 "$helper" list --bbox "$bbox" --minzoom 12 --maxzoom 16 --max-per-zoom "$cap" >"$tmp/$name/tiles.txt"
     chmod a+r "$tmp/$name/tiles.txt"
     echo "bounds $bbox: $(wc -l <"$tmp/$name/tiles.txt") tiles z12–z16"
@@ -107,8 +110,7 @@ bench() {
     kill "$server_pid"
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
-    (cd "$root" && TILES_STORE="$tmp/$name" TILES_LIST="$tmp/$name/tiles.txt" TILES_OUT="$tmp/$name/urbis.csv" \
-        cargo bench --quiet --bench tiles_render)
+    TILES_STORE="$tmp/$name" TILES_LIST="$tmp/$name/tiles.txt" TILES_OUT="$tmp/$name/urbis.csv" "$render_bin"
 
     # PostGIS: warm-up pass, timed pass.
     "${psql[@]}" -d "$db" <<SQL
@@ -131,7 +133,9 @@ SQL
     fi
 }
 
-bench centre "$centre"
+# The area the real centre's addresses, buildings and streets cover (its municipalities extend
+# to the whole Region, so its TileJSON bounds do too).
+bench centre "$centre" 4.319,50.801,4.399,50.866
 
 if [[ -z "${TILES_SKIP_REGION:-}" ]]; then
     region="$tmp/region.gpkg"
@@ -140,5 +144,5 @@ if [[ -z "${TILES_SKIP_REGION:-}" ]]; then
     echo
     echo "generated Region-scale data (scale 1.0) in $((SECONDS - t0)) s"
     # At most 300 tiles per zoom (an even sample of the Region's ~3,000 z12–z16 tiles).
-    bench region "$region" 300
+    bench region "$region" - 300
 fi
