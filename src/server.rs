@@ -150,6 +150,30 @@ impl Predicate for NotRangedOrZipped {
     }
 }
 
+/// The request-size and timeout layers answer in plain text (or with no body); clients of every
+/// API here expect an RFC 9457 problem document instead.
+async fn plain_errors_as_problems(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if status != StatusCode::PAYLOAD_TOO_LARGE && status != StatusCode::REQUEST_TIMEOUT {
+        return resp;
+    }
+    let plain = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|t| t.starts_with("text/plain"));
+    if !plain {
+        return resp;
+    }
+    let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "the request body is larger than this server accepts (`max_body_bytes`)"
+    } else {
+        "the request took longer than this server allows (`request_timeout_secs`)"
+    };
+    Problem::new(status, detail).into_response()
+}
+
 async fn not_found(req: Request<Body>) -> Problem {
     Problem::not_found(format!("no resource at {}", req.uri().path()))
 }
@@ -184,6 +208,7 @@ fn app(cfg: &Config, mut core: CoreState, state: AppState, modules: Vec<Mounted>
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(cfg.server.request_timeout_secs),
         ))
+        .layer(middleware::from_fn(plain_errors_as_problems))
         .layer(TraceLayer::new_for_http())
 }
 

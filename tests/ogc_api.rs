@@ -66,7 +66,9 @@ async fn landing_conformance_collections_items() {
             "buildings",
             "parcels",
             "streets",
-            "municipalities"
+            "municipalities",
+            // OGC API Records: the catalogue, contributed by datastore-api.
+            "catalog"
         ]
     );
     let (status, _, col) = server.get_json("/ogc/collections/buildings").await;
@@ -292,4 +294,32 @@ async fn a_running_server_picks_up_a_new_generation() {
         .get_json("/ogc/collections/addresses/items?limit=1")
         .await;
     assert_eq!(fc["numberMatched"], want);
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_a_413_problem_document() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start_with(dir.path(), &[("URBIS_MAX_BODY_BYTES", "1000")]);
+    let client = reqwest::Client::new();
+    // Declared length over the limit (refused before the handler) and a streamed body.
+    let resp = client
+        .post(server.url("/csw"))
+        .header("content-type", "application/xml")
+        .body(vec![b'x'; 5_000])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status().as_u16(), 413);
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(ct, "application/problem+json");
+    let body: serde_json::Value = resp.json().await.expect("problem JSON");
+    assert_eq!(body["status"], 413);
+    assert!(body["detail"]
+        .as_str()
+        .is_some_and(|d| d.contains("max_body_bytes")));
 }
