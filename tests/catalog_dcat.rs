@@ -40,6 +40,15 @@ async fn shacl_rdflib_and_roundtrip() {
         std::fs::write(&f, &body).unwrap();
         files.push(f.to_string_lossy().into_owned());
     }
+    // The server's own records link to this server as the request named it, not to the
+    // address it was started with (`127.0.0.1:0`).
+    let ttl = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(!ttl.contains("127.0.0.1:0/"), "links to the listen address");
+    assert!(
+        ttl.contains(&format!("<{}/ogc", server.base)),
+        "no link to {}/ogc",
+        server.base
+    );
     // One whole page too (what /catalog answers).
     let (status, _, body) = get(&server.url("/catalog.ttl?page_size=1000"), None).await;
     assert_eq!(status, 200);

@@ -51,6 +51,23 @@ pub struct CatalogState {
     pub bootstrap_key: Option<admin::BootstrapKey>,
 }
 
+/// A system record's links rewritten from `from` (the base URL it was stored with) to `base`;
+/// other records are returned unchanged.
+pub fn localize_record(ds: Dataset, from: &str, base: &str) -> Dataset {
+    if ds.record.origin != model::Origin::System || from == base {
+        return ds;
+    }
+    let Ok(text) = serde_json::to_string(&ds) else {
+        return ds;
+    };
+    let needle = format!("\"{from}/");
+    if !text.contains(&needle) {
+        return ds;
+    }
+    let replaced = text.replace(&needle, &format!("\"{base}/"));
+    serde_json::from_str(&replaced).unwrap_or(ds)
+}
+
 impl CatalogState {
     /// A state over `store` with an empty search index; call [`CatalogState::rebuild_index`].
     pub fn new(
@@ -84,19 +101,7 @@ impl CatalogState {
     /// [`CatalogState::system_base`] to `base`; other records are returned unchanged. Every
     /// output (JSON API, CKAN, DCAT, CSW, Records) passes records through this.
     pub fn localize(&self, ds: Dataset, base: &str) -> Dataset {
-        let from = &*self.system_base;
-        if ds.record.origin != model::Origin::System || from == base {
-            return ds;
-        }
-        let Ok(text) = serde_json::to_string(&ds) else {
-            return ds;
-        };
-        let needle = format!("\"{from}/");
-        if !text.contains(&needle) {
-            return ds;
-        }
-        let replaced = text.replace(&needle, &format!("\"{base}/"));
-        serde_json::from_str(&replaced).unwrap_or(ds)
+        localize_record(ds, &self.system_base, base)
     }
 
     /// Index every stored record (at start); returns the number of records.

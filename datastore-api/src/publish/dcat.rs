@@ -544,6 +544,9 @@ mod labels {
 /// Everything a description needs besides the record.
 pub struct Ctx<'a> {
     pub base: &'a str,
+    /// The base URL the server's own records were stored with, rewritten to `base`
+    /// (see [`CatalogState::localize`]).
+    pub system_base: &'a str,
     pub agents: &'a HashMap<String, Agent>,
     /// The public records referenced by the described ones (served datasets, series, access
     /// services), by id; links to anything else are left out.
@@ -577,7 +580,19 @@ fn record_link(g: &mut Graph, ctx: &Ctx<'_>, s: &NamedNode, pred: NamedNode, id:
         }
         g.texts(&o, &p(ns::DCT, "title"), &r.title);
         g.texts(&o, &p(ns::DCT, "description"), &r.description);
-        if let Some(e) = r.service.as_ref().and_then(|svc| iri(&svc.endpoint_url)) {
+        let endpoint =
+            r.service
+                .as_ref()
+                .map(|svc| match svc.endpoint_url.strip_prefix(ctx.system_base) {
+                    Some(rest)
+                        if r.record.origin == crate::model::Origin::System
+                            && rest.starts_with('/') =>
+                    {
+                        format!("{}{rest}", ctx.base)
+                    }
+                    _ => svc.endpoint_url.clone(),
+                });
+        if let Some(e) = endpoint.as_deref().and_then(iri) {
             g.add(&o, p(ns::DCAT, "endpointURL"), e.clone());
             g.a(&e, p(ns::RDFS, "Resource"));
         }
@@ -747,6 +762,13 @@ pub fn catalogue_links(g: &mut Graph, base: &str, ds: &Dataset) {
 /// extents, catalogue record and the shared nodes it references.
 pub fn describe_dataset(g: &mut Graph, ctx: &Ctx<'_>, ds: &Dataset) {
     let base = ctx.base;
+    let localized;
+    let ds = if ds.record.origin == crate::model::Origin::System && ctx.system_base != base {
+        localized = crate::localize_record(ds.clone(), ctx.system_base, base);
+        &localized
+    } else {
+        ds
+    };
     let Some(d) = iri(&dataset_uri(base, &ds.id)) else {
         tracing::warn!(id = %ds.id, "record id does not make an IRI; left out of the RDF");
         return;
@@ -1242,6 +1264,7 @@ async fn catalogue_page(
     };
     let ctx = Ctx {
         base: &base,
+        system_base: &st.system_base,
         agents: &agents,
         refs: &refs,
     };
@@ -1325,6 +1348,7 @@ async fn dump(
         let no_refs = HashMap::new();
         let ctx = Ctx {
             base: &base,
+            system_base: &st.system_base,
             agents: &agents,
             refs: &no_refs,
         };
@@ -1371,6 +1395,7 @@ async fn dump(
             };
             let ctx = Ctx {
                 base: &base,
+                system_base: &st.system_base,
                 agents: &agents,
                 refs: &refs,
             };
@@ -1453,6 +1478,7 @@ async fn dataset_doc(
         &mut g,
         &Ctx {
             base: &base,
+            system_base: &st.system_base,
             agents: &agents,
             refs: &refs,
         },
@@ -1473,6 +1499,7 @@ async fn iso_doc(st: &CatalogState, headers: &HeaderMap, ds: &Dataset) -> Respon
         None => None,
     };
     let base = st.base_url(headers);
+    let ds = &st.localize(ds.clone(), &base);
     let mut o = crate::publish::xml::XmlOut::new();
     crate::publish::iso19139::write(
         &mut o,
@@ -1585,6 +1612,7 @@ mod tests {
         let refs = HashMap::new();
         let ctx = Ctx {
             base: "https://x.test",
+            system_base: "https://x.test",
             agents: &agents,
             refs: &refs,
         };

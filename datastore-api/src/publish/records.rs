@@ -640,6 +640,7 @@ async fn items(
         match st.cat.store.get_dataset(&f.identifier).await {
             Ok(Some(ds)) if ds.is_public() => {
                 let publisher = ds.publisher.as_ref().and_then(|p| agents.get(p));
+                let ds = st.cat.localize(ds, &base);
                 features.push(record_json(&base, &ds, publisher));
             }
             Ok(_) => {}
@@ -689,6 +690,7 @@ async fn item(
         None => None,
     };
     let base = st.cat.base_url(&headers);
+    let ds = st.cat.localize(ds, &base);
     json_response(
         "application/geo+json",
         &record_json(&base, &ds, publisher.as_ref()),

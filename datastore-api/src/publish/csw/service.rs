@@ -286,7 +286,7 @@ async fn dispatch(st: CswState, headers: HeaderMap, r: Request) -> Response {
             let mut records = Vec::new();
             for id in &ids {
                 match st.cat.store.get_dataset(id).await {
-                    Ok(Some(ds)) if ds.is_public() => records.push(ds),
+                    Ok(Some(ds)) if ds.is_public() => records.push(st.cat.localize(ds, &base)),
                     Ok(_) => {}
                     Err(e) => return store_failure(e),
                 }
@@ -525,7 +525,7 @@ async fn get_records(st: CswState, base: &str, g: GetRecords) -> Response {
     let mut records = Vec::with_capacity(page.len());
     for f in &page {
         match st.cat.store.get_dataset(&f.identifier).await {
-            Ok(Some(ds)) if ds.is_public() => records.push(ds),
+            Ok(Some(ds)) if ds.is_public() => records.push(st.cat.localize(ds, &base)),
             // Changed since the index was read: left out of this page.
             Ok(_) => {}
             Err(e) => return store_failure(e),
