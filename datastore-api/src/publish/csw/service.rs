@@ -525,7 +525,7 @@ async fn get_records(st: CswState, base: &str, g: GetRecords) -> Response {
     let mut records = Vec::with_capacity(page.len());
     for f in &page {
         match st.cat.store.get_dataset(&f.identifier).await {
-            Ok(Some(ds)) if ds.is_public() => records.push(st.cat.localize(ds, &base)),
+            Ok(Some(ds)) if ds.is_public() => records.push(st.cat.localize(ds, base)),
             // Changed since the index was read: left out of this page.
             Ok(_) => {}
             Err(e) => return store_failure(e),
