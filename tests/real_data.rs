@@ -106,7 +106,17 @@ async fn real_centre_geopackage_imports_and_serves() {
         .iter()
         .map(|c| c["id"].as_str().expect("id"))
         .collect();
-    assert_eq!(ids, ["addresses", "buildings", "streets", "municipalities"]);
+    // The feature collections, then the catalogue's OGC API Records collection.
+    assert_eq!(
+        ids,
+        [
+            "addresses",
+            "buildings",
+            "streets",
+            "municipalities",
+            "catalog"
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
