@@ -125,6 +125,7 @@ async fn end_to_end(total: usize) {
             publisher_name: None,
             language: "fr".into(),
             filter: None,
+            output_schema: None,
             publish: true,
             name: None,
         }],

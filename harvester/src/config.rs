@@ -94,6 +94,22 @@ impl Settings {
                 crate::cron::Schedule::parse(sch)
                     .map_err(|e| format!("[harvest] source `{}`: schedule: {e}", s.id))?;
             }
+            if let Some(schema) = &s.output_schema {
+                if s.kind != SourceKind::Csw {
+                    return Err(format!(
+                        "[harvest] source `{}`: output_schema applies to csw sources only",
+                        s.id
+                    ));
+                }
+                if CswSchema::parse(schema).is_none() {
+                    return Err(format!(
+                        "[harvest] source `{}`: output_schema `{schema}` is not {} (ISO 19139) or {} (ISO 19115-3)",
+                        s.id,
+                        CswSchema::Iso19139.uri(),
+                        CswSchema::Iso19115_3.uri()
+                    ));
+                }
+            }
             if Lang::parse(&s.language).is_none() {
                 return Err(format!(
                     "[harvest] source `{}`: language `{}` is not one of fr, nl, en, de",
@@ -158,6 +174,10 @@ pub struct SourceConfig {
     /// CSW: a CQL constraint (`AnyText LIKE '%Bruxelles%'`); CKAN: an `fq` filter.
     #[serde(default)]
     pub filter: Option<String>,
+    /// CSW: the `outputSchema` asked for, `http://www.isotc211.org/2005/gmd` (ISO 19139, the
+    /// default) or `http://standards.iso.org/iso/19115/-3/mdb/2.0` (ISO 19115-3).
+    #[serde(default)]
+    pub output_schema: Option<String>,
     /// Publish harvested records at once (default true).
     #[serde(default = "yes")]
     pub publish: bool,
@@ -176,5 +196,49 @@ fn yes() -> bool {
 impl SourceConfig {
     pub fn lang(&self) -> Lang {
         Lang::parse(&self.language).unwrap_or(Lang::Fr)
+    }
+
+    /// The CSW output schema asked for (ISO 19139 unless configured).
+    pub fn csw_schema(&self) -> CswSchema {
+        self.output_schema
+            .as_deref()
+            .and_then(CswSchema::parse)
+            .unwrap_or(CswSchema::Iso19139)
+    }
+}
+
+/// The record schemas a CSW source can be asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CswSchema {
+    /// ISO 19139 (`gmd:MD_Metadata`).
+    Iso19139,
+    /// ISO 19115-3 (`mdb:MD_Metadata`, GeoNetwork 4).
+    Iso19115_3,
+}
+
+impl CswSchema {
+    /// The schema of an `outputSchema` URI (a trailing slash is tolerated).
+    pub fn parse(uri: &str) -> Option<CswSchema> {
+        match uri.trim().trim_end_matches('/') {
+            "http://www.isotc211.org/2005/gmd" => Some(CswSchema::Iso19139),
+            "http://standards.iso.org/iso/19115/-3/mdb/2.0" => Some(CswSchema::Iso19115_3),
+            _ => None,
+        }
+    }
+
+    /// The `outputSchema` URI.
+    pub fn uri(self) -> &'static str {
+        match self {
+            CswSchema::Iso19139 => "http://www.isotc211.org/2005/gmd",
+            CswSchema::Iso19115_3 => crate::map::iso3::OUTPUT_SCHEMA,
+        }
+    }
+
+    /// `(typeNames, namespace declaration prefix)` of a GetRecords request.
+    pub fn type_name(self) -> (&'static str, &'static str) {
+        match self {
+            CswSchema::Iso19139 => ("gmd:MD_Metadata", "gmd"),
+            CswSchema::Iso19115_3 => ("mdb:MD_Metadata", "mdb"),
+        }
     }
 }

@@ -122,11 +122,14 @@ impl Pager {
         matched: Option<u64>,
         lang: Lang,
     ) -> Page {
+        let schema = self.source.csw_schema();
+        let (type_name, prefix) = schema.type_name();
         let mut url = format!(
-            "{}{}service=CSW&version=2.0.2&request=GetRecords&typeNames=gmd:MD_Metadata&resultType=results&elementSetName=full&outputSchema=http://www.isotc211.org/2005/gmd&namespace=xmlns(gmd=http://www.isotc211.org/2005/gmd)&startPosition={start}&maxRecords={}",
+            "{}{}service=CSW&version=2.0.2&request=GetRecords&typeNames={type_name}&resultType=results&elementSetName=full&outputSchema={uri}&namespace=xmlns({prefix}={uri})&startPosition={start}&maxRecords={}",
             self.source.url,
             if self.source.url.contains('?') { "&" } else { "?" },
-            self.page_size
+            self.page_size,
+            uri = schema.uri(),
         );
         if let Some(c) = &self.source.filter {
             url.push_str(
@@ -197,7 +200,7 @@ impl Pager {
         let declared = num("numberOfRecordsReturned");
         let mut out = Parsed::default();
         for md in iso::metadata_elements(&root) {
-            match iso::map_record(md, lang) {
+            match iso::map_metadata(md, lang) {
                 Ok(r) => out.records.push(r),
                 Err(e) => out.failed.push(e),
             }

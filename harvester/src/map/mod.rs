@@ -6,6 +6,7 @@
 
 pub mod ckan;
 pub mod iso;
+pub mod iso3;
 pub mod rdf;
 pub mod records;
 
@@ -218,6 +219,12 @@ pub fn file_type(format: &str) -> Option<String> {
         "jpeg" | "jpg" | "image/jpeg" => "JPEG",
         "png" | "image/png" => "PNG",
         "ecw" => "ECW",
+        "gdb"
+        | "fgdb"
+        | "filegdb"
+        | "file geodatabase"
+        | "esri file geodatabase"
+        | "application/x-filegdb" => "GDB",
         "dxf" => "DXF",
         "rdf" | "rdf/xml" | "application/rdf+xml" => "RDF_XML",
         "turtle" | "ttl" | "text/turtle" => "RDF_TURTLE",
@@ -230,6 +237,22 @@ pub fn file_type(format: &str) -> Option<String> {
         "laz" => "LAZ",
         "tsv" | "text/tab-separated-values" => "TSV",
         _ => {
+            // An INSPIRE media-type URI (`http://inspire.ec.europa.eu/media-types/<type>`).
+            if let Some(mt) = l
+                .split_once("inspire.ec.europa.eu/media-types/")
+                .map(|(_, t)| t.trim_end_matches('/'))
+            {
+                return file_type(mt);
+            }
+            // `ESRI Shapefile (.shp)`: the name before the parenthesis.
+            if let Some((name, _)) = l.split_once('(') {
+                if let Some(ft) = Some(name.trim())
+                    .filter(|n| !n.is_empty())
+                    .and_then(file_type)
+                {
+                    return Some(ft);
+                }
+            }
             // `ESRI Shapefile (zip)`, `GML 3.2.1`, `.../file-type/CSV`…
             let first = l
                 .split([' ', '(', ',', ';'])
