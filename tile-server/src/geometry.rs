@@ -288,11 +288,77 @@ fn lines<'a>(
     (!out.is_empty()).then_some(TileGeom::Lines(out))
 }
 
-/// One ring to tile space, simplified (as a closed loop) and snapped; `None` when it collapses.
+/// Margin (tile units) between the pre-clip box of [`ring`] and the buffered tile, so that the
+/// pre-clip's seams (and what simplification does near them) stay outside the tile the overlay
+/// finally cuts.
+const PRECLIP_MARGIN: f64 = 16.0;
+
+/// Sutherland–Hodgman: the open ring `pts` clipped to the square `lo..=hi` (both axes).
+///
+/// Linear in the ring's size, in floating point, before any simplification or overlay: a large
+/// polygon (a municipality at z16 has thousands of vertices, of which a tile sees a handful)
+/// is cut down to what lies near the tile. Where a concave ring leaves and re-enters the
+/// square, the result runs along the square's side and back (zero-width seams); the integer
+/// overlay that follows removes them, as they lie outside the tile proper.
+pub fn clip_ring(pts: &[(f64, f64)], lo: f64, hi: f64) -> Vec<(f64, f64)> {
+    // (axis, bound, keep the side >= bound?)
+    let planes = [(0, lo, true), (0, hi, false), (1, lo, true), (1, hi, false)];
+    let mut cur: Vec<(f64, f64)> = pts.to_vec();
+    let mut next: Vec<(f64, f64)> = Vec::with_capacity(pts.len() + 8);
+    for (axis, bound, ge) in planes {
+        if cur.is_empty() {
+            break;
+        }
+        next.clear();
+        let coord = |p: (f64, f64)| if axis == 0 { p.0 } else { p.1 };
+        let is_in = |p: (f64, f64)| {
+            if ge {
+                coord(p) >= bound
+            } else {
+                coord(p) <= bound
+            }
+        };
+        let cross = |a: (f64, f64), b: (f64, f64)| {
+            let t = (bound - coord(a)) / (coord(b) - coord(a));
+            if axis == 0 {
+                (bound, a.1 + t * (b.1 - a.1))
+            } else {
+                (a.0 + t * (b.0 - a.0), bound)
+            }
+        };
+        let mut prev = cur[cur.len() - 1];
+        let mut prev_in = is_in(prev);
+        for &p in &cur {
+            let p_in = is_in(p);
+            if p_in {
+                if !prev_in {
+                    next.push(cross(prev, p));
+                }
+                next.push(p);
+            } else if prev_in {
+                next.push(cross(prev, p));
+            }
+            prev = p;
+            prev_in = p_in;
+        }
+        std::mem::swap(&mut cur, &mut next);
+    }
+    cur
+}
+
+/// One ring to tile space, pre-clipped near the buffered tile, simplified (as a closed loop)
+/// and snapped; `None` when it collapses.
 fn ring(ls: &LineString<f64>, frame: &TileFrame, tolerance: f64) -> Option<Vec<IntPoint>> {
     let mut pts: Vec<(f64, f64)> = ls.0.iter().map(|c| frame.to_tile(*c)).collect();
     if pts.len() >= 2 && pts.first() == pts.last() {
         pts.pop();
+    }
+    let (clo, chi) = (frame.lo() - PRECLIP_MARGIN, frame.hi() + PRECLIP_MARGIN);
+    if pts
+        .iter()
+        .any(|p| p.0 < clo || p.0 > chi || p.1 < clo || p.1 > chi)
+    {
+        pts = clip_ring(&pts, clo, chi);
     }
     if pts.len() < 3 {
         return None;
@@ -672,6 +738,96 @@ mod tests {
         for r in polys.iter().flatten() {
             assert!(r.iter().all(|c| c[0] <= 4096 && c[1] >= 0));
         }
+    }
+
+    /// A comb: a large concave polygon whose teeth leave and re-enter the tile many times,
+    /// with thousands of vertices far outside it (as a municipality at z16).
+    fn comb(teeth: usize) -> Polygon<f64> {
+        let mut pts = vec![(-50_000.0, -50_000.0), (50_000.0, -50_000.0)];
+        // Teeth hang down from y = 50,000 to y = 2,000 (tile y 2,096), each 100 wide, 100 apart.
+        for i in 0..teeth {
+            let x0 = 50_000.0 - 200.0 * i as f64;
+            pts.push((x0, 50_000.0));
+            pts.push((x0, 2_000.0));
+            pts.push((x0 - 100.0, 2_000.0));
+            pts.push((x0 - 100.0, 50_000.0));
+        }
+        pts.push((-50_000.0, 50_000.0));
+        Polygon::new(LineString::from(pts), vec![])
+    }
+
+    #[test]
+    fn large_concave_polygon_is_preclipped_exactly() {
+        let f = unit_frame(64.0);
+        let p = comb(500);
+        let g = process(&Geometry::Polygon(p.clone()), &f, Generalize::NONE).expect("kept");
+        assert_valid_mvt_polygons(&g);
+        let TileGeom::Polygons(polys) = &g else {
+            unreachable!()
+        };
+        // The exact intersection with the buffered tile (-64..4160), by geo's boolean ops,
+        // in tile space (y down).
+        use geo::{Area, BooleanOps, MapCoords};
+        let tile_space = p.map_coords(|c| Coord {
+            x: c.x,
+            y: 4096.0 - c.y,
+        });
+        let square = geo::Rect::new((-64.0, -64.0), (4160.0, 4160.0)).to_polygon();
+        let want = tile_space.intersection(&square).unsigned_area();
+        let got = to_geo(polys).unsigned_area();
+        assert!(want > 1e6);
+        assert!((got - want).abs() < 1.0, "area {got} != exact {want}");
+        // Nothing outside the buffered tile, and far fewer vertices than the input.
+        let n: usize = polys.iter().flatten().map(|r| r.len()).sum();
+        assert!(n < 200, "{n} vertices");
+        for c in polys.iter().flatten().flatten() {
+            assert!((-64..=4160).contains(&c[0]) && (-64..=4160).contains(&c[1]));
+        }
+    }
+
+    #[test]
+    fn tile_inside_a_large_polygon_is_the_buffered_square() {
+        let f = unit_frame(64.0);
+        let outer = LineString::from(vec![
+            (-50_000.0, -50_000.0),
+            (50_000.0, -50_000.0),
+            (50_000.0, 50_000.0),
+            (-50_000.0, 50_000.0),
+        ]);
+        let big = Geometry::Polygon(Polygon::new(outer.clone(), vec![]));
+        let g = process(&big, &f, Generalize::NONE).expect("kept");
+        let TileGeom::Polygons(polys) = &g else {
+            unreachable!()
+        };
+        assert_eq!(polys.len(), 1);
+        assert_eq!(polys[0].len(), 1);
+        let mut r = polys[0][0].clone();
+        r.sort();
+        assert_eq!(r, vec![[-64, -64], [-64, 4160], [4160, -64], [4160, 4160]]);
+        // The same polygon with a hole covering the whole tile: nothing remains.
+        let holed = Geometry::Polygon(Polygon::new(
+            outer,
+            vec![LineString::from(vec![
+                (-1_000.0, -1_000.0),
+                (-1_000.0, 6_000.0),
+                (6_000.0, 6_000.0),
+                (6_000.0, -1_000.0),
+            ])],
+        ));
+        assert!(process(&holed, &f, Generalize::NONE).is_none());
+    }
+
+    #[test]
+    fn clip_ring_keeps_inside_rings_and_drops_outside_ones() {
+        let inside = vec![(10.0, 10.0), (20.0, 10.0), (20.0, 20.0)];
+        assert_eq!(clip_ring(&inside, 0.0, 100.0), inside);
+        let outside = vec![(200.0, 10.0), (220.0, 10.0), (220.0, 20.0)];
+        assert!(clip_ring(&outside, 0.0, 100.0).is_empty());
+        let crossing = vec![(50.0, 50.0), (150.0, 50.0), (150.0, 80.0), (50.0, 80.0)];
+        assert_eq!(
+            clip_ring(&crossing, 0.0, 100.0),
+            vec![(50.0, 50.0), (100.0, 50.0), (100.0, 80.0), (50.0, 80.0)]
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! ClosePath 7; zigzag parameters relative to a cursor that carries across the parts of a
 //! feature). The decoder is used by the tests, the seed verification and the tile-file tools.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Tile extent in integer units per tile side.
 pub const EXTENT: u32 = 4096;
@@ -135,10 +135,10 @@ fn put_packed(buf: &mut Vec<u8>, field: u32, values: &[u32]) {
 #[derive(Debug)]
 pub struct LayerBuilder {
     name: String,
+    /// A layer has a handful of keys: looked up by a linear scan.
     keys: Vec<String>,
-    key_idx: HashMap<String, u32>,
     values: Vec<String>,
-    value_idx: HashMap<String, u32>,
+    value_idx: FxHashMap<String, u32>,
     features: Vec<u8>,
     count: usize,
 }
@@ -148,9 +148,8 @@ impl LayerBuilder {
         LayerBuilder {
             name: name.to_string(),
             keys: Vec::new(),
-            key_idx: HashMap::new(),
             values: Vec::new(),
-            value_idx: HashMap::new(),
+            value_idx: FxHashMap::default(),
             features: Vec::new(),
             count: 0,
         }
@@ -164,7 +163,15 @@ impl LayerBuilder {
         self.count == 0
     }
 
-    fn intern(map: &mut HashMap<String, u32>, list: &mut Vec<String>, s: &str) -> u32 {
+    fn key(&mut self, k: &str) -> u32 {
+        if let Some(i) = self.keys.iter().position(|x| x == k) {
+            return i as u32;
+        }
+        self.keys.push(k.to_string());
+        (self.keys.len() - 1) as u32
+    }
+
+    fn intern(map: &mut FxHashMap<String, u32>, list: &mut Vec<String>, s: &str) -> u32 {
         if let Some(i) = map.get(s) {
             return *i;
         }
@@ -192,7 +199,7 @@ impl LayerBuilder {
             if v.is_empty() {
                 continue;
             }
-            let ki = Self::intern(&mut self.key_idx, &mut self.keys, k);
+            let ki = self.key(k);
             if seen.contains(&ki) {
                 continue;
             }
