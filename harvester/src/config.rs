@@ -242,3 +242,45 @@ impl CswSchema {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn settings(kind: &str, schema: Option<&str>) -> Settings {
+        let mut src = json!({
+            "id": "metawal",
+            "kind": kind,
+            "url": "https://metawal.wallonie.be/geonetwork/srv/fre/csw",
+        });
+        if let Some(s) = schema {
+            src["output_schema"] = json!(s);
+        }
+        serde_json::from_value(json!({ "sources": [src] })).expect("settings")
+    }
+
+    #[test]
+    fn csw_output_schema() {
+        let s = settings("csw", None);
+        s.validate().expect("valid");
+        assert_eq!(s.sources[0].csw_schema(), CswSchema::Iso19139);
+        let s = settings("csw", Some("http://standards.iso.org/iso/19115/-3/mdb/2.0"));
+        s.validate().expect("valid");
+        assert_eq!(s.sources[0].csw_schema(), CswSchema::Iso19115_3);
+        assert_eq!(
+            s.sources[0].csw_schema().type_name(),
+            ("mdb:MD_Metadata", "mdb")
+        );
+        let bad = settings("csw", Some("http://www.opengis.net/cat/csw/2.0.2"));
+        assert!(bad.validate().unwrap_err().contains("output_schema"));
+        let wrong_kind = settings(
+            "dcat",
+            Some("http://standards.iso.org/iso/19115/-3/mdb/2.0"),
+        );
+        assert!(wrong_kind
+            .validate()
+            .unwrap_err()
+            .contains("csw sources only"));
+    }
+}

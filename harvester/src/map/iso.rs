@@ -159,6 +159,8 @@ pub(super) struct Mapper {
     pub texts: Texts,
     pub ds: Dataset,
     pub unmapped: Vec<String>,
+    /// EU file types of the declared distribution formats.
+    declared_formats: Vec<String>,
 }
 
 impl Mapper {
@@ -169,6 +171,7 @@ impl Mapper {
             texts,
             ds,
             unmapped: Vec::new(),
+            declared_formats: Vec::new(),
         }
     }
 
@@ -217,6 +220,14 @@ impl Mapper {
             let space = inner.child("codeSpace").and_then(|c| c.value());
             if let Some(code) = code {
                 let full = match space {
+                    // A URI namespace (`http://geodata.wallonie.be/id/`) is a prefix.
+                    Some(s)
+                        if !code.contains("://")
+                            && s.contains("://")
+                            && s.ends_with(['/', '#']) =>
+                    {
+                        format!("{s}{code}")
+                    }
                     Some(s) if !code.contains("://") => format!("{s}:{code}"),
                     _ => code.clone(),
                 };
@@ -608,8 +619,9 @@ impl Mapper {
             match candidates.iter().find_map(|f| file_type(f)) {
                 Some(ft) => {
                     if declared.is_none() {
-                        declared = Some(ft);
+                        declared = Some(ft.clone());
                     }
+                    push_unique(&mut self.declared_formats, ft);
                 }
                 None => {
                     if let Some(f) = candidates.first() {
@@ -637,6 +649,10 @@ impl Mapper {
             if !datastore_api::model::is_uri(&url) {
                 self.unmapped
                     .push(format!("online resource `{url}` is not an http(s) URL"));
+                continue;
+            }
+            // The same link given twice (distribution and distributor) is one distribution.
+            if self.ds.distributions.iter().any(|d| d.access_url == url) {
                 continue;
             }
             let protocol = link
@@ -705,6 +721,24 @@ impl Mapper {
                 }
             }
             self.ds.distributions.push(d);
+        }
+        let unused: Vec<&str> = self
+            .declared_formats
+            .iter()
+            .filter(|f| {
+                !self
+                    .ds
+                    .distributions
+                    .iter()
+                    .any(|d| d.format.as_ref() == Some(*f))
+            })
+            .map(|f| vocab::code(f))
+            .collect();
+        if !unused.is_empty() {
+            self.unmapped.push(format!(
+                "declared format(s) {} not given to any distribution (no download link in that format)",
+                unused.join(", ")
+            ));
         }
         if self.ds.kind == Kind::Service && self.ds.service.is_none() {
             if let Some(d) = self.ds.distributions.first() {

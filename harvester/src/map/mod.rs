@@ -538,6 +538,21 @@ mod tests {
         assert!(file_type("GML 3.2.1").unwrap().ends_with("/GML"));
         assert!(file_type("text/csv").unwrap().ends_with("/CSV"));
         assert!(file_type("Unknown thing").is_none());
+        // ISO 19115-3 format citations (metawal): titles and INSPIRE media-type URIs.
+        assert!(file_type("ESRI Shapefile (.shp)")
+            .unwrap()
+            .ends_with("/SHP"));
+        assert!(
+            file_type("http://inspire.ec.europa.eu/media-types/application/x-shapefile")
+                .unwrap()
+                .ends_with("/SHP")
+        );
+        assert!(file_type("ESRI File Geodatabase (.fgdb)")
+            .unwrap()
+            .ends_with("/GDB"));
+        assert!(
+            file_type("http://inspire.ec.europa.eu/media-types/application/x-unknown").is_none()
+        );
         assert!(frequency("asNeeded").unwrap().ends_with("/IRREG"));
         assert_eq!(record_id("geobru", "abc-1"), "geobru-abc-1");
         let long = record_id("geobru", "http://example.org/Some Dataset/ÉÉ");
