@@ -286,8 +286,19 @@ impl Mapper {
         }
     }
 
+    /// The sections both dialects hold under the same names: keywords and topics, extents,
+    /// maintenance frequency, constraints, reference systems and conformity reports.
+    pub(super) fn shared_sections(&mut self, md: &Element, ident: &Element) {
+        self.keywords(ident);
+        self.extents(ident);
+        self.frequency(ident);
+        self.constraints(ident);
+        self.reference_systems(md);
+        self.conformity(md);
+    }
+
     /// Keywords (EU data themes, INSPIRE themes, other thesauri) and topic categories.
-    pub(super) fn keywords(&mut self, ident: &Element) {
+    fn keywords(&mut self, ident: &Element) {
         let ds = &mut self.ds;
         for kw in ident.all(&["descriptiveKeywords", "MD_Keywords"]) {
             let thesaurus = kw
@@ -343,7 +354,7 @@ impl Mapper {
     }
 
     /// Bounding boxes (unioned) and the temporal extent.
-    pub(super) fn extents(&mut self, ident: &Element) {
+    fn extents(&mut self, ident: &Element) {
         let mut bbox: Option<Bbox> = None;
         let extents = ident
             .children_named("extent")
@@ -428,7 +439,7 @@ impl Mapper {
     }
 
     /// `maintenanceAndUpdateFrequency` → EU frequency.
-    pub(super) fn frequency(&mut self, ident: &Element) {
+    fn frequency(&mut self, ident: &Element) {
         if let Some(f) = code_value(
             ident
                 .path(&["resourceMaintenance", "MD_MaintenanceInformation"])
@@ -454,7 +465,7 @@ impl Mapper {
     /// Anchor → `access_rights`; otherwise, as in GeoDCAT-AP, a statement with a URI in a legal
     /// constraint on use only (`useConstraints`, no `accessConstraints`) is the licence
     /// document when no known licence was found. Other texts → `rights`, with their URIs.
-    pub(super) fn constraints(&mut self, ident: &Element) {
+    fn constraints(&mut self, ident: &Element) {
         let ds = &mut self.ds;
         let mut rights = Multilingual::new();
         let mut licence_documents: Vec<(Multilingual, String)> = Vec::new();
@@ -549,7 +560,7 @@ impl Mapper {
 
     /// `referenceSystemInfo` → `dct:conformsTo` (GeoDCAT-AP); the identifier is
     /// `RS_Identifier` (19139) or `MD_Identifier` (19115-3).
-    pub(super) fn reference_systems(&mut self, md: &Element) {
+    fn reference_systems(&mut self, md: &Element) {
         for rsi in md.all(&[
             "referenceSystemInfo",
             "MD_ReferenceSystem",
@@ -582,7 +593,7 @@ impl Mapper {
     }
 
     /// Conformity reports with a specification URI that passed → `conformsTo`.
-    pub(super) fn conformity(&mut self, md: &Element) {
+    fn conformity(&mut self, md: &Element) {
         for spec in md.all(&["dataQualityInfo", "DQ_DataQuality", "report"]) {
             let mut results = Vec::new();
             spec.find_all("DQ_ConformanceResult", &mut results);
@@ -783,6 +794,21 @@ impl Mapper {
     }
 }
 
+/// The resource's identification (`MD_DataIdentification`, `SV_ServiceIdentification`…);
+/// a record without one fails.
+pub(super) fn identification<'a>(
+    md: &'a Element,
+    original_id: &str,
+    prefix: &str,
+) -> Result<&'a Element, Failed> {
+    md.child("identificationInfo")
+        .and_then(|i| i.children.first())
+        .ok_or_else(|| Failed {
+            original_id: Some(original_id.to_string()),
+            reason: format!("no {prefix}:identificationInfo"),
+        })
+}
+
 /// Map one ISO 19139 `MD_Metadata` element.
 pub fn map_record(md: &Element, default_lang: Lang) -> Result<Mapped, Failed> {
     let original_id = md
@@ -797,15 +823,7 @@ pub fn map_record(md: &Element, default_lang: Lang) -> Result<Mapped, Failed> {
     };
     let mut m = Mapper::new(Texts::new(md, default_lang));
     m.scope("hierarchyLevel", code_value(md.child("hierarchyLevel")));
-    let Some(ident) = md
-        .child("identificationInfo")
-        .and_then(|i| i.children.first())
-    else {
-        return Err(Failed {
-            original_id: Some(original_id),
-            reason: "no gmd:identificationInfo".into(),
-        });
-    };
+    let ident = identification(md, &original_id, "gmd")?;
     let dataset_uri = m.citation(ident);
     let parties: Vec<Party> = ident
         .children_named("pointOfContact")
@@ -836,20 +854,15 @@ pub fn map_record(md: &Element, default_lang: Lang) -> Result<Mapped, Failed> {
         })
         .collect();
     m.parties(&parties);
-    m.keywords(ident);
-    m.extents(ident);
-    m.frequency(ident);
+    m.shared_sections(md, ident);
     for l in ident.children_named("language") {
         m.language(language_of(Some(l)));
     }
-    m.constraints(ident);
-    m.reference_systems(md);
     m.lineage(
         md.all(&["dataQualityInfo", "DQ_DataQuality", "lineage", "LI_Lineage"])
             .first()
             .copied(),
     );
-    m.conformity(md);
     let formats: Vec<Vec<String>> = md
         .all(&[
             "distributionInfo",

@@ -9,7 +9,7 @@
 
 use datastore_api::model::Lang;
 
-use super::iso::{code_value, language_of, Mapper, Party, Texts};
+use super::iso::{code_value, identification, language_of, Mapper, Party, Texts};
 use super::{Failed, Mapped};
 use crate::xml::Element;
 
@@ -48,15 +48,7 @@ pub fn map_record(md: &Element, default_lang: Lang) -> Result<Mapped, Failed> {
         "resourceScope",
         code_value(md.path(&["metadataScope", "MD_MetadataScope", "resourceScope"])),
     );
-    let Some(ident) = md
-        .child("identificationInfo")
-        .and_then(|i| i.children.first())
-    else {
-        return Err(Failed {
-            original_id: Some(original_id),
-            reason: "no mdb:identificationInfo".into(),
-        });
-    };
+    let ident = identification(md, &original_id, "mdb")?;
     let dataset_uri = m.citation(ident);
 
     // Points of contact first, then the citation's responsible parties.
@@ -74,9 +66,7 @@ pub fn map_record(md: &Element, default_lang: Lang) -> Result<Mapped, Failed> {
         .collect();
     m.parties(&parties);
 
-    m.keywords(ident);
-    m.extents(ident);
-    m.frequency(ident);
+    m.shared_sections(md, ident);
     for loc in ident
         .all(&["defaultLocale", "PT_Locale"])
         .into_iter()
@@ -84,8 +74,6 @@ pub fn map_record(md: &Element, default_lang: Lang) -> Result<Mapped, Failed> {
     {
         m.language(language_of(loc.child("language")));
     }
-    m.constraints(ident);
-    m.reference_systems(md);
     // The lineage moved to the record's root (`mdb:resourceLineage`); early GeoNetwork
     // conversions kept it in the data quality section.
     let lineage = md.path(&["resourceLineage", "LI_Lineage"]).or_else(|| {
@@ -94,7 +82,6 @@ pub fn map_record(md: &Element, default_lang: Lang) -> Result<Mapped, Failed> {
             .copied()
     });
     m.lineage(lineage);
-    m.conformity(md);
 
     // Formats: `MD_Format/formatSpecificationCitation/CI_Citation/title` (text, then the
     // Anchor's URI such as an INSPIRE media type), on the distribution or a distributor.
