@@ -4,6 +4,7 @@
 //! `outputSchema=http://standards.iso.org/iso/19115/-3/mdb/2.0` and `typeNames=mdb:MD_Metadata`,
 //! as a source configured with `output_schema` does.
 
+mod catalog_fixture;
 mod common;
 
 use std::collections::HashMap;
@@ -281,4 +282,51 @@ fn getrecordbyid_19115_3_as_a_file_source() {
     let id = records[0]["record_id"].as_str().expect("record id");
     let d = doc(e.dir.path(), id);
     assert!(d["title"].as_object().is_some_and(|t| !t.is_empty()), "{d}");
+}
+
+#[test]
+fn harvested_19115_3_records_pass_dcat_ap_shacl() {
+    let (Some(shacl), Some(vocab)) = (
+        common::shared("data/metadata/shacl/DCAT-AP/releases/3.0.1/shacl"),
+        common::shared("data/metadata/vocabularies/piveau-shacl-validator/src/main/resources/rdf"),
+    ) else {
+        return;
+    };
+    let Some(f) = files() else {
+        return;
+    };
+    let base = start(f);
+    let e = env(
+        "csw",
+        &format!("{base}/csw"),
+        &format!("output_schema = \"{MDB}\""),
+    );
+    let (job, _) = run(&e);
+    assert_eq!(count(&job, "created"), 4, "{job}");
+    let cfg = e.cfg.to_str().expect("utf-8 path");
+    let server = common::Server::start_with(e.dir.path(), &[("URBIS_CONFIG", cfg)]);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (status, _, body) =
+        rt.block_on(catalog_fixture::get(&server.url("/catalog/dump.ttl"), None));
+    assert_eq!(status, 200);
+    let text = String::from_utf8_lossy(&body);
+    assert!(
+        text.contains("Protection des captages"),
+        "harvested records are published"
+    );
+    let ttl = e.dir.path().join("harvested-iso3.ttl");
+    std::fs::write(&ttl, &body).expect("write");
+    let Some((code, out, err)) = catalog_fixture::python(
+        "catalog_shacl.py",
+        &[
+            shacl.to_str().expect("utf-8 path"),
+            vocab.to_str().expect("utf-8 path"),
+            ttl.to_str().expect("utf-8 path"),
+        ],
+    ) else {
+        return;
+    };
+    println!("{out}");
+    assert_eq!(code, 0, "SHACL violations:\n{out}\n{err}");
+    assert!(out.contains(" 0 violations"), "{out}");
 }
