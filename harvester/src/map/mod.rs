@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 /// Bumped when a mapping changes, so that every record is rewritten once (the content hash
 /// covers it).
-pub const MAPPING_VERSION: &str = "harvester-mapping-1";
+pub const MAPPING_VERSION: &str = "harvester-mapping-2";
 
 /// One record mapped from a source document.
 #[derive(Debug, Clone)]
