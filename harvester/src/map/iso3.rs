@@ -36,8 +36,13 @@ pub fn map_record(md: &Element, default_lang: Lang) -> Result<Mapped, Failed> {
             reason: "no mdb:metadataIdentifier: the record cannot be tracked between runs".into(),
         });
     };
-    let main =
-        language_of(md.path(&["defaultLocale", "PT_Locale", "language"])).unwrap_or(default_lang);
+    // The record's default locale, else the resource's, else the source's language.
+    let main = language_of(md.path(&["defaultLocale", "PT_Locale", "language"]))
+        .or_else(|| {
+            let ident = md.child("identificationInfo")?.children.first()?;
+            language_of(ident.path(&["defaultLocale", "PT_Locale", "language"]))
+        })
+        .unwrap_or(default_lang);
     let locales = md
         .all(&["defaultLocale", "PT_Locale"])
         .into_iter()
