@@ -22,7 +22,7 @@ use axum::Router;
 use datastore_api::model::Lang;
 use datastore_api::store::SqliteCatalog;
 use datastore_api::CatalogState;
-use harvester::config::{Settings, SourceConfig, SourceKind};
+use harvester::config::{Settings, SourceConfig};
 use harvester::db::JobDb;
 use harvester::job::Harvester;
 
@@ -116,19 +116,14 @@ async fn end_to_end(total: usize) {
         delay_ms: 0,
         page_size: 100,
         scheduler: false,
-        sources: vec![SourceConfig {
-            id: "bench".into(),
-            kind: SourceKind::Csw,
-            url: format!("http://{addr}/csw"),
-            schedule: None,
-            publisher: Some("bench-publisher".into()),
-            publisher_name: None,
-            language: "fr".into(),
-            filter: None,
-            output_schema: None,
-            publish: true,
-            name: None,
-        }],
+        sources: vec![serde_json::from_value::<SourceConfig>(serde_json::json!({
+            "id": "bench",
+            "kind": "csw",
+            "url": format!("http://{addr}/csw"),
+            "publisher": "bench-publisher",
+            "language": "fr",
+        }))
+        .expect("source")],
         ..Settings::default()
     };
     db.sync_sources(&settings).await.expect("sources");

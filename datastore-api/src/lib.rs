@@ -28,7 +28,7 @@ use axum::Router;
 
 use crate::model::{Catalogue, Dataset};
 use crate::search::SearchIndex;
-use crate::store::{CatalogError, CatalogStore, UpsertAction, UpsertOutcome};
+use crate::store::{CatalogError, CatalogStore, UpsertOutcome};
 
 /// Shared state of the catalogue's routers.
 #[derive(Clone)]
@@ -183,11 +183,36 @@ impl CatalogState {
         ds: &Dataset,
         actor: &str,
     ) -> Result<UpsertOutcome, CatalogError> {
-        let out = self.store.upsert_by_provenance(ds, actor).await?;
-        if out.action != UpsertAction::Unchanged {
-            if let Some(d) = self.store.get_dataset(&out.id).await? {
-                self.search.upsert(&d).map_err(index_err)?;
-            }
+        self.upsert_by_provenance_many(std::slice::from_ref(ds), actor)
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(CatalogError::Other("no upsert result".into())))
+    }
+
+    /// Write many harvested records (a page) in one store transaction and one search-index
+    /// commit (see [`CatalogStore::upsert_by_provenance_many`]); one result per record, in
+    /// order. `Err` when the transaction failed (nothing written) or the index could not be
+    /// updated (the records are stored; the index is rebuilt from the store at start-up).
+    pub async fn upsert_by_provenance_many(
+        &self,
+        records: &[Dataset],
+        actor: &str,
+    ) -> Result<Vec<Result<UpsertOutcome, CatalogError>>, CatalogError> {
+        let results = self.store.upsert_by_provenance_many(records, actor).await?;
+        let mut written = Vec::new();
+        let out = results
+            .into_iter()
+            .map(|r| {
+                r.map(|u| {
+                    if let Some(d) = u.stored {
+                        written.push(d);
+                    }
+                    u.outcome
+                })
+            })
+            .collect();
+        if !written.is_empty() {
+            self.search.upsert_many(&written).map_err(index_err)?;
         }
         Ok(out)
     }

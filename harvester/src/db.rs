@@ -67,6 +67,38 @@ pub struct Harvested {
     pub missing_since: Option<String>,
 }
 
+/// A per-record outcome to write (see [`JobDb::apply`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRecord {
+    /// Position in the job's results (the order records were processed in).
+    pub seq: i64,
+    pub original_id: Option<String>,
+    pub record_id: Option<String>,
+    pub status: &'static str,
+    pub stage: Option<&'static str>,
+    pub reason: Option<String>,
+    pub url: Option<String>,
+    pub unmapped: Vec<String>,
+}
+
+/// One write of a job to its database; a page's writes are applied together by
+/// [`JobDb::apply`] in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Write {
+    /// A per-record (or per-page) outcome.
+    Record(NewRecord),
+    /// A source delivered a record now (clears its absence).
+    Seen(Harvested),
+    /// Forget an original id (its record was taken over under a new original id).
+    Forget { source: String, original_id: String },
+    /// A record is missing at its source since `since` (kept if already missing).
+    MarkMissing {
+        source: String,
+        original_id: String,
+        since: String,
+    },
+}
+
 /// Counters of a running job.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Counts {
@@ -253,26 +285,7 @@ impl JobDb {
     }
 
     pub async fn progress(&self, job: i64, stage: &str, c: &Counts) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "UPDATE jobs SET stage = ?, heartbeat_at = ?, pages = ?, pages_failed = ?, seen = ?, created = ?, updated = ?,
-               unchanged = ?, linked = ?, failed = ?, missing = ?, archived = ? WHERE id = ?",
-        )
-        .bind(stage)
-        .bind(datastore_api::store::now())
-        .bind(c.pages)
-        .bind(c.pages_failed)
-        .bind(c.seen)
-        .bind(c.created)
-        .bind(c.updated)
-        .bind(c.unchanged)
-        .bind(c.linked)
-        .bind(c.failed)
-        .bind(c.missing)
-        .bind(c.archived)
-        .bind(job)
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
+        self.apply(job, &[], Some((stage, c))).await
     }
 
     pub async fn finish(
@@ -291,38 +304,6 @@ impl JobDb {
             .execute(&self.pool)
             .await
             .map(|_| ())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub async fn add_record(
-        &self,
-        job: i64,
-        seq: i64,
-        original_id: Option<&str>,
-        record_id: Option<&str>,
-        status: &str,
-        stage: Option<&str>,
-        reason: Option<&str>,
-        url: Option<&str>,
-        unmapped: &[String],
-    ) -> Result<(), sqlx::Error> {
-        let reason = reason.map(|r| r.chars().take(2000).collect::<String>());
-        sqlx::query(
-            "INSERT INTO job_records (job_id, seq, original_id, record_id, status, stage, reason, url, unmapped)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(job)
-        .bind(seq)
-        .bind(original_id)
-        .bind(record_id)
-        .bind(status)
-        .bind(stage)
-        .bind(reason)
-        .bind(url)
-        .bind((!unmapped.is_empty()).then(|| serde_json::to_string(unmapped).unwrap_or_default()))
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
     }
 
     pub async fn job(&self, id: i64) -> Result<Option<Job>, sqlx::Error> {
@@ -434,46 +415,133 @@ impl JobDb {
 
     /// Note that a source delivered a record now (clears its absence).
     pub async fn seen(&self, h: &Harvested) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO harvested (source_id, original_id, record_id, dataset_uri, linked, last_seen_at, missing_since)
-             VALUES (?, ?, ?, ?, ?, ?, NULL)
-             ON CONFLICT (source_id, original_id) DO UPDATE SET record_id = excluded.record_id,
-               dataset_uri = excluded.dataset_uri, linked = excluded.linked, last_seen_at = excluded.last_seen_at,
-               missing_since = NULL",
-        )
-        .bind(&h.source_id)
-        .bind(&h.original_id)
-        .bind(&h.record_id)
-        .bind(&h.dataset_uri)
-        .bind(h.linked as i64)
-        .bind(datastore_api::store::now())
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
+        self.apply(0, &[Write::Seen(h.clone())], None).await
     }
 
-    /// Forget an original id (its record was taken over under a new original id).
-    pub async fn forget(&self, source: &str, original_id: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM harvested WHERE source_id = ? AND original_id = ?")
-            .bind(source)
-            .bind(original_id)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
-    }
-
-    pub async fn mark_missing(
+    /// Apply a page's writes (and the job's progress) in one transaction: after a crash
+    /// either all of them are there or none.
+    pub async fn apply(
         &self,
-        source: &str,
-        original_id: &str,
-        since: &str,
+        job: i64,
+        writes: &[Write],
+        progress: Option<(&str, &Counts)>,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE harvested SET missing_since = ? WHERE source_id = ? AND original_id = ? AND missing_since IS NULL")
+        if writes.is_empty() && progress.is_none() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        let now = datastore_api::store::now();
+        for w in writes {
+            write_one(&mut tx, job, w, &now).await?;
+        }
+        if let Some((stage, c)) = progress {
+            progress_in(&mut tx, job, stage, c, &now).await?;
+        }
+        tx.commit().await
+    }
+}
+
+async fn write_one(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    job: i64,
+    w: &Write,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    match w {
+        Write::Record(r) => {
+            let reason = r
+                .reason
+                .as_ref()
+                .map(|r| r.chars().take(2000).collect::<String>());
+            sqlx::query(
+                "INSERT INTO job_records (job_id, seq, original_id, record_id, status, stage, reason, url, unmapped)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(job)
+            .bind(r.seq)
+            .bind(&r.original_id)
+            .bind(&r.record_id)
+            .bind(r.status)
+            .bind(r.stage)
+            .bind(reason)
+            .bind(&r.url)
+            .bind(
+                (!r.unmapped.is_empty())
+                    .then(|| serde_json::to_string(&r.unmapped).unwrap_or_default()),
+            )
+            .execute(&mut **tx)
+            .await?;
+        }
+        Write::Seen(h) => {
+            sqlx::query(
+                "INSERT INTO harvested (source_id, original_id, record_id, dataset_uri, linked, last_seen_at, missing_since)
+                 VALUES (?, ?, ?, ?, ?, ?, NULL)
+                 ON CONFLICT (source_id, original_id) DO UPDATE SET record_id = excluded.record_id,
+                   dataset_uri = excluded.dataset_uri, linked = excluded.linked, last_seen_at = excluded.last_seen_at,
+                   missing_since = NULL",
+            )
+            .bind(&h.source_id)
+            .bind(&h.original_id)
+            .bind(&h.record_id)
+            .bind(&h.dataset_uri)
+            .bind(h.linked as i64)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Write::Forget {
+            source,
+            original_id,
+        } => {
+            sqlx::query("DELETE FROM harvested WHERE source_id = ? AND original_id = ?")
+                .bind(source)
+                .bind(original_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Write::MarkMissing {
+            source,
+            original_id,
+            since,
+        } => {
+            sqlx::query(
+                "UPDATE harvested SET missing_since = ? WHERE source_id = ? AND original_id = ? AND missing_since IS NULL",
+            )
             .bind(since)
             .bind(source)
             .bind(original_id)
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+            .execute(&mut **tx)
+            .await?;
+        }
     }
+    Ok(())
+}
+
+async fn progress_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    job: i64,
+    stage: &str,
+    c: &Counts,
+    now: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE jobs SET stage = ?, heartbeat_at = ?, pages = ?, pages_failed = ?, seen = ?, created = ?, updated = ?,
+           unchanged = ?, linked = ?, failed = ?, missing = ?, archived = ? WHERE id = ?",
+    )
+    .bind(stage)
+    .bind(now)
+    .bind(c.pages)
+    .bind(c.pages_failed)
+    .bind(c.seen)
+    .bind(c.created)
+    .bind(c.updated)
+    .bind(c.unchanged)
+    .bind(c.linked)
+    .bind(c.failed)
+    .bind(c.missing)
+    .bind(c.archived)
+    .bind(job)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
 }

@@ -9,14 +9,14 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use datastore_api::model::{Agent, Multilingual, Origin, Provenance};
+use datastore_api::model::{Agent, Dataset, Multilingual, Origin, Provenance};
 use datastore_api::store::{CatalogError, UpsertAction};
 use datastore_api::CatalogState;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Settings, SourceConfig};
-use crate::db::{Counts, Harvested, Job, JobDb};
+use crate::db::{Counts, Harvested, Job, JobDb, NewRecord, Write};
 use crate::fetch::Fetcher;
 use crate::gather::Pager;
 use crate::map::{record_id, Mapped};
@@ -69,6 +69,7 @@ struct Run<'a> {
     /// A CKAN run limited to recently modified packages does not see the whole source, so it
     /// archives nothing.
     incremental: bool,
+    batch: Batch,
 }
 
 impl Harvester {
@@ -129,6 +130,7 @@ impl Harvester {
             seq: 0,
             seen: HashSet::new(),
             incremental: false,
+            batch: Batch::default(),
         };
         let outcome = run.execute(force, on_progress).await;
         let (status, message) = match outcome {
@@ -223,34 +225,85 @@ fn prepare(source: &SourceConfig, m: &Mapped, id: Option<&str>) -> datastore_api
     ds
 }
 
+/// Most records written in one catalogue transaction (a longer page is split).
+const MAX_BATCH: usize = 500;
+
+/// What is known of a record waiting for its batch's catalogue transaction.
+struct PendingRecord {
+    seq: i64,
+    original_id: String,
+    dataset_uri: Option<String>,
+    /// The existing record it updates (found through the job database), if any.
+    target: Option<String>,
+    url: String,
+    unmapped: Vec<String>,
+}
+
+/// Writes of a page not yet applied: records for one catalogue transaction (and one search
+/// index commit), then the job database's writes in one transaction.
+#[derive(Default)]
+struct Batch {
+    datasets: Vec<Dataset>,
+    records: Vec<PendingRecord>,
+    writes: Vec<Write>,
+    /// Original ids and dataset URIs (new and previous) that the pending writes touch. A
+    /// record sharing one of them must see those writes when its identity is resolved, so the
+    /// batch is applied first: records are then imported exactly as one by one.
+    original_ids: HashSet<String>,
+    uris: HashSet<String>,
+}
+
+impl Batch {
+    fn touches(&self, m: &Mapped) -> bool {
+        self.original_ids.contains(&m.original_id)
+            || m.dataset_uri
+                .as_ref()
+                .is_some_and(|u| self.uris.contains(u))
+    }
+
+    fn claim(&mut self, original_id: &str, uris: [Option<&String>; 2]) {
+        self.original_ids.insert(original_id.to_string());
+        for u in uris.into_iter().flatten() {
+            self.uris.insert(u.clone());
+        }
+    }
+}
+
+/// The hash-suffixed id of a record whose proposed id is taken by another record.
+fn suffixed_id(id: &str, source: &str, original_id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(source.as_bytes());
+    h.update([0]);
+    h.update(original_id.as_bytes());
+    let suffix = &hex::encode(h.finalize())[..8];
+    let base: String = id.chars().take(110).collect();
+    format!("{base}-{suffix}")
+}
+
 impl Run<'_> {
+    /// Queue a per-record (or per-page) outcome; written by the next [`Run::flush`].
     #[allow(clippy::too_many_arguments)]
-    async fn record(
+    fn record(
         &mut self,
         original_id: Option<&str>,
         record_id: Option<&str>,
-        status: &str,
-        stage: Option<&str>,
-        reason: Option<&str>,
+        status: &'static str,
+        stage: Option<&'static str>,
+        reason: Option<String>,
         url: Option<&str>,
         unmapped: &[String],
-    ) -> Result<(), RunError> {
+    ) {
         self.seq += 1;
-        self.h
-            .db
-            .add_record(
-                self.job,
-                self.seq,
-                original_id,
-                record_id,
-                status,
-                stage,
-                reason,
-                url,
-                unmapped,
-            )
-            .await?;
-        Ok(())
+        self.batch.writes.push(Write::Record(NewRecord {
+            seq: self.seq,
+            original_id: original_id.map(str::to_string),
+            record_id: record_id.map(str::to_string),
+            status,
+            stage,
+            reason,
+            url: url.map(str::to_string),
+            unmapped: unmapped.to_vec(),
+        }));
     }
 
     async fn ensure_publisher(&self) -> Result<(), RunError> {
@@ -307,14 +360,12 @@ impl Run<'_> {
                         None,
                         "failed",
                         Some(e.stage),
-                        Some(&e.reason),
+                        Some(e.reason.clone()),
                         Some(&page.url),
                         &[],
-                    )
-                    .await?;
+                    );
                     if e.fatal {
                         fatal = Some(e.reason);
-                        break;
                     }
                 }
                 Ok(parsed) => {
@@ -328,19 +379,23 @@ impl Run<'_> {
                             None,
                             "failed",
                             Some("map"),
-                            Some(&f.reason),
+                            Some(f.reason),
                             Some(&page.url),
                             &[],
-                        )
-                        .await?;
+                        );
                     }
                     for m in parsed.records {
                         self.import(m, &page.url).await?;
                     }
                 }
             }
-            self.h.db.progress(self.job, "import", &self.counts).await?;
+            // The page's records in one catalogue transaction, its results in one job
+            // database transaction.
+            self.flush("import").await?;
             on_progress(&self.counts);
+            if fatal.is_some() {
+                break;
+            }
         }
         let mut notes = std::mem::take(&mut pager.notes);
         if let Some(reason) = fatal {
@@ -373,22 +428,27 @@ impl Run<'_> {
         Ok((status, notes.join("; ")))
     }
 
+    /// Resolve a record's identity and queue its write (or write it at once when the source
+    /// renamed its identifier).
     async fn import(&mut self, m: Mapped, url: &str) -> Result<(), RunError> {
         self.counts.seen += 1;
         self.seen.insert(m.original_id.clone());
-        let db = &self.h.db;
-        let src = &self.source.id;
-        let prior = db.harvested(src, &m.original_id).await?;
+        if self.batch.touches(&m) || self.batch.datasets.len() >= MAX_BATCH {
+            self.flush("import").await?;
+        }
+        let src = self.source.id.clone();
+        let prior = self.h.db.harvested(&src, &m.original_id).await?;
+        let prior_uri = prior.as_ref().and_then(|p| p.dataset_uri.clone());
         let mut target: Option<String> = None;
         let mut renamed_from: Option<String> = None;
         match &prior {
             Some(p) if !p.linked => target = Some(p.record_id.clone()),
             _ => {
                 if let Some(uri) = &m.dataset_uri {
-                    let same_uri = db.by_dataset_uri(uri).await?;
+                    let same_uri = self.h.db.by_dataset_uri(uri).await?;
                     if let Some(own) = same_uri
                         .iter()
-                        .find(|h| h.source_id == *src && h.original_id != m.original_id)
+                        .find(|h| h.source_id == src && h.original_id != m.original_id)
                     {
                         if self
                             .h
@@ -401,7 +461,7 @@ impl Run<'_> {
                             target = Some(own.record_id.clone());
                             renamed_from = Some(own.original_id.clone());
                         }
-                    } else if let Some(other) = same_uri.iter().find(|h| h.source_id != *src) {
+                    } else if let Some(other) = same_uri.iter().find(|h| h.source_id != src) {
                         if self
                             .h
                             .catalog
@@ -410,15 +470,16 @@ impl Run<'_> {
                             .await?
                             .is_some()
                         {
-                            db.seen(&Harvested {
+                            self.batch.writes.push(Write::Seen(Harvested {
                                 source_id: src.clone(),
                                 original_id: m.original_id.clone(),
                                 record_id: other.record_id.clone(),
                                 dataset_uri: Some(uri.clone()),
                                 linked: true,
                                 missing_since: None,
-                            })
-                            .await?;
+                            }));
+                            self.batch
+                                .claim(&m.original_id, [Some(uri), prior_uri.as_ref()]);
                             self.counts.linked += 1;
                             let reason = format!(
                                 "the same dataset ({uri}) is harvested from source `{}`",
@@ -429,11 +490,10 @@ impl Run<'_> {
                                 Some(&other.record_id),
                                 "linked",
                                 Some("import"),
-                                Some(&reason),
+                                Some(reason),
                                 Some(url),
                                 &m.unmapped,
-                            )
-                            .await?;
+                            );
                             return Ok(());
                         }
                     }
@@ -454,44 +514,150 @@ impl Run<'_> {
                 None,
                 "failed",
                 Some("validate"),
-                Some(&reason),
+                Some(reason),
                 Some(url),
                 &m.unmapped,
-            )
-            .await?;
+            );
             return Ok(());
         }
-        let outcome = if renamed_from.is_some() {
-            // The source renamed the record's identifier: same record, new provenance.
+        if let Some(old) = renamed_from {
+            // The source renamed the record's identifier: same record, new provenance. Rare:
+            // written at once, after the records queued before it.
+            self.flush("import").await?;
             if let Some(existing) = self.h.catalog.store.get_dataset(&ds.id).await? {
                 ds.record.published = existing.record.published;
             }
-            self.h
-                .catalog
-                .put_dataset(&ds, &self.actor)
-                .await
-                .map(|d| (d.id, UpsertAction::Updated))
-        } else {
-            match self.h.catalog.upsert_by_provenance(&ds, &self.actor).await {
-                Err(CatalogError::Conflict(_)) if target.is_none() => {
-                    // The id is taken by another record (another source, a local record).
-                    let mut h = Sha256::new();
-                    h.update(src.as_bytes());
-                    h.update([0]);
-                    h.update(m.original_id.as_bytes());
-                    let suffix = &hex::encode(h.finalize())[..8];
-                    let base: String = ds.id.chars().take(110).collect();
-                    ds.id = format!("{base}-{suffix}");
-                    self.h
-                        .catalog
-                        .upsert_by_provenance(&ds, &self.actor)
-                        .await
-                        .map(|o| (o.id, o.action))
+            match self.h.catalog.put_dataset(&ds, &self.actor).await {
+                Ok(stored) => {
+                    self.counts.updated += 1;
+                    self.batch.writes.push(Write::Forget {
+                        source: src.clone(),
+                        original_id: old.clone(),
+                    });
+                    self.batch.writes.push(Write::Seen(Harvested {
+                        source_id: src,
+                        original_id: m.original_id.clone(),
+                        record_id: stored.id.clone(),
+                        dataset_uri: m.dataset_uri.clone(),
+                        linked: false,
+                        missing_since: None,
+                    }));
+                    self.record(
+                        Some(&m.original_id),
+                        Some(&stored.id),
+                        "updated",
+                        Some("import"),
+                        Some(format!("identifier changed at the source (was `{old}`)")),
+                        Some(url),
+                        &m.unmapped,
+                    );
                 }
-                other => other.map(|o| (o.id, o.action)),
+                Err(e) => {
+                    self.counts.failed += 1;
+                    self.record(
+                        Some(&m.original_id),
+                        None,
+                        "failed",
+                        Some("import"),
+                        Some(e.to_string()),
+                        Some(url),
+                        &m.unmapped,
+                    );
+                }
+            }
+            // Its job database writes before any other record is resolved.
+            return self.flush("import").await;
+        }
+        self.batch
+            .claim(&m.original_id, [m.dataset_uri.as_ref(), prior_uri.as_ref()]);
+        self.seq += 1;
+        self.batch.records.push(PendingRecord {
+            seq: self.seq,
+            original_id: m.original_id,
+            dataset_uri: m.dataset_uri,
+            target,
+            url: url.to_string(),
+            unmapped: m.unmapped,
+        });
+        self.batch.datasets.push(ds);
+        Ok(())
+    }
+
+    /// Write the queued records in one catalogue transaction (one search-index commit), then
+    /// every queued job-database write with the job's progress in one transaction.
+    async fn flush(&mut self, stage: &str) -> Result<(), RunError> {
+        let mut datasets = std::mem::take(&mut self.batch.datasets);
+        let records = std::mem::take(&mut self.batch.records);
+        self.batch.original_ids.clear();
+        self.batch.uris.clear();
+        if !records.is_empty() {
+            let results = self.write_records(&mut datasets, &records).await;
+            for (p, r) in records.into_iter().zip(results) {
+                self.settle(p, r);
+            }
+        }
+        let writes = std::mem::take(&mut self.batch.writes);
+        self.h
+            .db
+            .apply(self.job, &writes, Some((stage, &self.counts)))
+            .await?;
+        Ok(())
+    }
+
+    /// Upsert a batch; a record whose proposed id is taken by another record (another source,
+    /// a local record) is tried again under a hash-suffixed id.
+    async fn write_records(
+        &self,
+        datasets: &mut [Dataset],
+        records: &[PendingRecord],
+    ) -> Vec<Result<(String, UpsertAction), String>> {
+        let catalog = &self.h.catalog;
+        let results = match catalog
+            .upsert_by_provenance_many(datasets, &self.actor)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let reason = e.to_string();
+                return records.iter().map(|_| Err(reason.clone())).collect();
             }
         };
-        match outcome {
+        let mut retry = Vec::new();
+        let mut out: Vec<Result<(String, UpsertAction), String>> =
+            Vec::with_capacity(records.len());
+        for (i, r) in results.into_iter().enumerate() {
+            match r {
+                Ok(o) => out.push(Ok((o.id, o.action))),
+                Err(CatalogError::Conflict(reason)) if records[i].target.is_none() => {
+                    datasets[i].id =
+                        suffixed_id(&datasets[i].id, &self.source.id, &records[i].original_id);
+                    retry.push(i);
+                    out.push(Err(format!("conflict: {reason}")));
+                }
+                Err(e) => out.push(Err(e.to_string())),
+            }
+        }
+        if !retry.is_empty() {
+            let again: Vec<Dataset> = retry.iter().map(|i| datasets[*i].clone()).collect();
+            match catalog.upsert_by_provenance_many(&again, &self.actor).await {
+                Ok(results) => {
+                    for (i, r) in retry.into_iter().zip(results) {
+                        out[i] = r.map(|o| (o.id, o.action)).map_err(|e| e.to_string());
+                    }
+                }
+                Err(e) => {
+                    for i in retry {
+                        out[i] = Err(e.to_string());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Count a written (or failed) record and queue its job-database writes.
+    fn settle(&mut self, p: PendingRecord, r: Result<(String, UpsertAction), String>) {
+        let (status, record_id, reason) = match r {
             Ok((id, action)) => {
                 let status = match action {
                     UpsertAction::Created => {
@@ -507,47 +673,31 @@ impl Run<'_> {
                         "unchanged"
                     }
                 };
-                if let Some(old) = &renamed_from {
-                    db.forget(src, old).await?;
-                }
-                db.seen(&Harvested {
-                    source_id: src.clone(),
-                    original_id: m.original_id.clone(),
+                self.batch.writes.push(Write::Seen(Harvested {
+                    source_id: self.source.id.clone(),
+                    original_id: p.original_id.clone(),
                     record_id: id.clone(),
-                    dataset_uri: m.dataset_uri.clone(),
+                    dataset_uri: p.dataset_uri.clone(),
                     linked: false,
                     missing_since: None,
-                })
-                .await?;
-                let reason = renamed_from
-                    .as_ref()
-                    .map(|o| format!("identifier changed at the source (was `{o}`)"));
-                self.record(
-                    Some(&m.original_id),
-                    Some(&id),
-                    status,
-                    Some("import"),
-                    reason.as_deref(),
-                    Some(url),
-                    &m.unmapped,
-                )
-                .await?;
+                }));
+                (status, Some(id), None)
             }
-            Err(e) => {
+            Err(reason) => {
                 self.counts.failed += 1;
-                self.record(
-                    Some(&m.original_id),
-                    None,
-                    "failed",
-                    Some("import"),
-                    Some(&e.to_string()),
-                    Some(url),
-                    &m.unmapped,
-                )
-                .await?;
+                ("failed", None, Some(reason))
             }
-        }
-        Ok(())
+        };
+        self.batch.writes.push(Write::Record(NewRecord {
+            seq: p.seq,
+            original_id: Some(p.original_id),
+            record_id,
+            status,
+            stage: Some("import"),
+            reason,
+            url: Some(p.url),
+            unmapped: p.unmapped,
+        }));
     }
 
     async fn archive(&mut self) -> Result<(), RunError> {
@@ -565,19 +715,20 @@ impl Run<'_> {
                 Some(s) => s,
                 None => {
                     if h.is_none() {
-                        self.h
-                            .db
-                            .seen(&Harvested {
-                                source_id: src.clone(),
-                                original_id: e.original_id.clone(),
-                                record_id: e.id.clone(),
-                                dataset_uri: None,
-                                linked: false,
-                                missing_since: None,
-                            })
-                            .await?;
+                        self.batch.writes.push(Write::Seen(Harvested {
+                            source_id: src.clone(),
+                            original_id: e.original_id.clone(),
+                            record_id: e.id.clone(),
+                            dataset_uri: None,
+                            linked: false,
+                            missing_since: None,
+                        }));
                     }
-                    self.h.db.mark_missing(&src, &e.original_id, &now_s).await?;
+                    self.batch.writes.push(Write::MarkMissing {
+                        source: src.clone(),
+                        original_id: e.original_id.clone(),
+                        since: now_s.clone(),
+                    });
                     now_s.clone()
                 }
             };
@@ -596,11 +747,10 @@ impl Run<'_> {
                     Some(&e.id),
                     "archived",
                     Some("archive"),
-                    Some(&reason),
+                    Some(reason),
                     None,
                     &[],
-                )
-                .await?;
+                );
             } else {
                 self.counts.missing += 1;
                 let until = datastore_api::store::format_instant(since_t + grace);
@@ -610,13 +760,193 @@ impl Run<'_> {
                     Some(&e.id),
                     "missing",
                     Some("archive"),
-                    Some(&reason),
+                    Some(reason),
                     None,
                     &[],
-                )
-                .await?;
+                );
+            }
+            if self.batch.writes.len() >= 2 * MAX_BATCH {
+                self.flush("archive").await?;
             }
         }
-        Ok(())
+        self.flush("archive").await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use axum::extract::Query;
+    use axum::routing::get;
+    use axum::Router;
+    use datastore_api::model::Lang;
+    use datastore_api::search::SearchQuery;
+    use datastore_api::store::SqliteCatalog;
+
+    use super::*;
+
+    fn iso(file_id: &str, dataset_id: &str, title: &str, version: &str) -> String {
+        include_str!("../../tests/fixtures/harvest/iso-template.xml")
+            .replace("{FILE_ID}", file_id)
+            .replace("{DATASET_ID}", dataset_id)
+            .replace("{TITLE_FR}", title)
+            .replace("{TITLE_NL}", title)
+            .replace("{VERSION}", version)
+    }
+
+    /// A CSW on 127.0.0.1 answering every GetRecords with `records` in one page.
+    async fn csw(records: Vec<String>) -> String {
+        let n = records.len();
+        let body = format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><csw:GetRecordsResponse xmlns:csw="http://www.opengis.net/cat/csw/2.0.2"><csw:SearchResults numberOfRecordsMatched="{n}" numberOfRecordsReturned="{n}" nextRecord="0">{}</csw:SearchResults></csw:GetRecordsResponse>"#,
+            records.join("")
+        );
+        let app = Router::new().route(
+            "/csw",
+            get(move |Query(_): Query<HashMap<String, String>>| {
+                let body = body.clone();
+                async move { ([("content-type", "application/xml")], body) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}/csw")
+    }
+
+    async fn harvester(url: String) -> Harvester {
+        let store = SqliteCatalog::in_memory().await.unwrap();
+        let catalog = CatalogState::new(Arc::new(store), None).unwrap();
+        let db = JobDb::in_memory().await.unwrap();
+        let settings = Settings {
+            allow_hosts: vec!["127.0.0.1".into()],
+            delay_ms: 0,
+            page_size: 100,
+            scheduler: false,
+            sources: vec![serde_json::from_value::<SourceConfig>(serde_json::json!({
+                "id": "t",
+                "kind": "csw",
+                "url": url,
+                "publisher": "partner",
+                "language": "fr",
+            }))
+            .expect("source")],
+            ..Settings::default()
+        };
+        db.sync_sources(&settings).await.unwrap();
+        Harvester::new(settings, db, catalog)
+    }
+
+    /// A page is written in one batch, yet each record is imported as if alone: a dataset
+    /// renamed within the page, the same record twice, a taken id, an invalid record.
+    #[tokio::test]
+    async fn a_page_in_one_batch_keeps_record_by_record_semantics() {
+        let long = "x".repeat(1_100);
+        let url = csw(vec![
+            iso("file-1", "ds-1", "Un", "v1"),
+            iso("file-2", "ds-2", "Deux", "v1"),
+            iso("file-3", "ds-1", "Un renommé", "v1"),
+            iso("file-4", "ds-4", "Quatre", "v1"),
+            iso("file-4", "ds-4", "Quatre", "v2"),
+            iso("file-5", "ds-5", &long, "v1"),
+            iso("file-6", "ds-6", "Six", "v1"),
+        ])
+        .await;
+        let h = harvester(url).await;
+        // A local record holds the id file-2 would get.
+        let mut local = Dataset {
+            id: "t-file-2".into(),
+            title: Multilingual::new().with(Lang::Fr, "Local"),
+            description: Multilingual::new().with(Lang::Fr, "Local"),
+            ..Default::default()
+        };
+        local.record.published = true;
+        h.catalog.put_dataset(&local, "admin").await.unwrap();
+        let job = h.run("t", "test", false, &|_| {}).await.unwrap();
+        assert_eq!(job.status, "done-with-errors", "{job:?}");
+        assert_eq!(
+            (job.seen, job.created, job.updated, job.failed, job.pages),
+            (7, 4, 2, 1, 1),
+            "{job:?}"
+        );
+        let recs = h.db.job_records(job.id, None, 0, 100).await.unwrap();
+        let got: Vec<(Option<&str>, &str, Option<&str>)> = recs
+            .iter()
+            .map(|r| {
+                (
+                    r.original_id.as_deref(),
+                    r.status.as_str(),
+                    r.record_id.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(got[0], (Some("file-1"), "created", Some("t-file-1")));
+        assert_eq!(got[1].1, "created");
+        let suffixed = got[1].2.unwrap();
+        assert!(suffixed.starts_with("t-file-2-") && suffixed.len() == 17);
+        assert_eq!(got[2], (Some("file-3"), "updated", Some("t-file-1")));
+        assert!(recs[2]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("identifier changed at the source (was `file-1`)"));
+        assert_eq!(got[3], (Some("file-4"), "created", Some("t-file-4")));
+        assert_eq!(got[4], (Some("file-4"), "updated", Some("t-file-4")));
+        assert_eq!((got[5].0, got[5].1), (Some("file-5"), "failed"));
+        assert_eq!(recs[5].stage.as_deref(), Some("validate"));
+        assert_eq!(got[6], (Some("file-6"), "created", Some("t-file-6")));
+        // The catalogue: one record per dataset, the local record untouched.
+        let mut of_source: Vec<String> = h
+            .catalog
+            .store
+            .provenance_of_source("t")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| format!("{}={}", e.original_id, e.id))
+            .collect();
+        of_source.sort();
+        assert_eq!(
+            of_source,
+            [
+                format!("file-2={suffixed}"),
+                "file-3=t-file-1".to_string(),
+                "file-4=t-file-4".to_string(),
+                "file-6=t-file-6".to_string()
+            ]
+        );
+        let local = h
+            .catalog
+            .store
+            .get_dataset("t-file-2")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(local.record.provenance.is_none());
+        let v2 = h
+            .catalog
+            .store
+            .get_dataset("t-file-4")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(v2.description.get(Lang::Fr).unwrap().contains("(v2)"));
+        // The search index follows (one commit per batch).
+        assert_eq!(h.catalog.search.len(), 5);
+        let found = h
+            .catalog
+            .search
+            .search(&SearchQuery {
+                q: Some("renommé".into()),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(found.hits.len(), 1);
+        assert_eq!(found.hits[0].id, "t-file-1");
+        // The job database knows where every original id went.
+        let entries = h.db.source_entries("t").await.unwrap();
+        let ids: Vec<&str> = entries.iter().map(|e| e.original_id.as_str()).collect();
+        assert_eq!(ids, ["file-2", "file-3", "file-4", "file-6"]);
     }
 }

@@ -83,6 +83,14 @@ pub struct UpsertOutcome {
     pub action: UpsertAction,
 }
 
+/// One record's result in [`CatalogStore::upsert_by_provenance_many`].
+#[derive(Debug, Clone)]
+pub struct Upserted {
+    pub outcome: UpsertOutcome,
+    /// The stored record when it was written (created or updated), for the search index.
+    pub stored: Option<Dataset>,
+}
+
 /// A harvested record's key, as the harvester compares it with a source's listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProvenanceEntry {
@@ -231,6 +239,17 @@ pub trait CatalogStore: Send + Sync {
         ds: &'a Dataset,
         actor: &'a str,
     ) -> BoxFuture<'a, Result<UpsertOutcome, CatalogError>>;
+
+    /// [`CatalogStore::upsert_by_provenance`] for many records (a harvested page) in one
+    /// transaction, with one result per record in order. Each record is written in its own
+    /// savepoint: a record that fails (conflict, invalid) is rolled back alone and the others
+    /// are kept. Records are written in order, so a record sees the ones before it. `Err` only
+    /// when the transaction itself fails (then nothing was written).
+    fn upsert_by_provenance_many<'a>(
+        &'a self,
+        records: &'a [Dataset],
+        actor: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Result<Upserted, CatalogError>>, CatalogError>>;
 
     /// Every record, for rebuilding a search index.
     fn for_each_dataset<'a>(

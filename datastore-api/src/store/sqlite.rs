@@ -14,7 +14,7 @@ use sqlx::{Row, Sqlite, Transaction};
 
 use super::{
     normalize_instant, now, ApiKeyRecord, AuditEntry, BoxFuture, CatalogError, CatalogStore,
-    ListQuery, Page, ProvenanceEntry, Role, UpsertAction, UpsertOutcome, MAX_PAGE,
+    ListQuery, Page, ProvenanceEntry, Role, UpsertAction, UpsertOutcome, Upserted, MAX_PAGE,
 };
 use crate::model::{Agent, Dataset, Origin};
 
@@ -197,6 +197,72 @@ async fn write(
     audit(tx, actor, action, "dataset", &ds.id, detail).await?;
     bump(tx).await?;
     Ok(ds)
+}
+
+/// [`CatalogStore::upsert_by_provenance`] in the caller's transaction.
+async fn upsert_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    ds: &Dataset,
+    actor: &str,
+) -> Result<Upserted, CatalogError> {
+    let Some(prov) = ds.record.provenance.as_ref() else {
+        return Err(CatalogError::Other(format!(
+            "record {} has no provenance",
+            ds.id
+        )));
+    };
+    let existing = sqlx::query(
+        "SELECT id, checksum, archived_at, published FROM records WHERE source_id = ? AND original_id = ?",
+    )
+    .bind(&prov.source_id)
+    .bind(&prov.original_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let mut ds = ds.clone();
+    ds.record.origin = Origin::Harvested;
+    let action = match existing {
+        Some(row) => {
+            let id: String = row.try_get("id")?;
+            let checksum: Option<String> = row.try_get("checksum")?;
+            let archived: Option<String> = row.try_get("archived_at")?;
+            let published: i64 = row.try_get("published")?;
+            if archived.is_none() && checksum.is_some() && checksum == prov.checksum {
+                return Ok(Upserted {
+                    outcome: UpsertOutcome {
+                        id,
+                        action: UpsertAction::Unchanged,
+                    },
+                    stored: None,
+                });
+            }
+            ds.id = id;
+            ds.record.published = published != 0;
+            ds.record.archived_at = None;
+            UpsertAction::Updated
+        }
+        None => {
+            let taken: Option<String> =
+                sqlx::query_scalar("SELECT origin FROM records WHERE id = ?")
+                    .bind(&ds.id)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            if taken.is_some() {
+                return Err(CatalogError::Conflict(format!(
+                    "the id `{}` is taken by another record",
+                    ds.id
+                )));
+            }
+            UpsertAction::Created
+        }
+    };
+    let stored = write(tx, &ds, actor).await?;
+    Ok(Upserted {
+        outcome: UpsertOutcome {
+            id: stored.id.clone(),
+            action,
+        },
+        stored: Some(stored),
+    })
 }
 
 fn row_key(row: &SqliteRow) -> Result<ApiKeyRecord, CatalogError> {
@@ -456,61 +522,41 @@ impl CatalogStore for SqliteCatalog {
         actor: &'a str,
     ) -> BoxFuture<'a, Result<UpsertOutcome, CatalogError>> {
         Box::pin(async move {
-            let Some(prov) = ds.record.provenance.as_ref() else {
-                return Err(CatalogError::Other(format!(
-                    "record {} has no provenance",
-                    ds.id
-                )));
-            };
             let mut tx = self.pool.begin().await?;
-            let existing = sqlx::query(
-                "SELECT id, checksum, archived_at, published, issued FROM records WHERE source_id = ? AND original_id = ?",
-            )
-            .bind(&prov.source_id)
-            .bind(&prov.original_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let mut ds = ds.clone();
-            ds.record.origin = Origin::Harvested;
-            let action = match existing {
-                Some(row) => {
-                    let id: String = row.try_get("id")?;
-                    let checksum: Option<String> = row.try_get("checksum")?;
-                    let archived: Option<String> = row.try_get("archived_at")?;
-                    let published: i64 = row.try_get("published")?;
-                    if archived.is_none() && checksum.is_some() && checksum == prov.checksum {
-                        tx.commit().await?;
-                        return Ok(UpsertOutcome {
-                            id,
-                            action: UpsertAction::Unchanged,
-                        });
-                    }
-                    ds.id = id;
-                    ds.record.published = published != 0;
-                    ds.record.archived_at = None;
-                    UpsertAction::Updated
-                }
-                None => {
-                    let taken: Option<String> =
-                        sqlx::query_scalar("SELECT origin FROM records WHERE id = ?")
-                            .bind(&ds.id)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    if taken.is_some() {
-                        return Err(CatalogError::Conflict(format!(
-                            "the id `{}` is taken by another record",
-                            ds.id
-                        )));
-                    }
-                    UpsertAction::Created
-                }
-            };
-            let stored = write(&mut tx, &ds, actor).await?;
+            let done = upsert_in(&mut tx, ds, actor).await?;
             tx.commit().await?;
-            Ok(UpsertOutcome {
-                id: stored.id,
-                action,
-            })
+            Ok(done.outcome)
+        })
+    }
+
+    fn upsert_by_provenance_many<'a>(
+        &'a self,
+        records: &'a [Dataset],
+        actor: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Result<Upserted, CatalogError>>, CatalogError>> {
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(records.len());
+            if records.is_empty() {
+                return Ok(out);
+            }
+            let mut tx = self.pool.begin().await?;
+            for ds in records {
+                // A savepoint per record: a record that fails leaves no trace and does not
+                // fail the others.
+                let mut sp = sqlx::Acquire::begin(&mut tx).await?;
+                match upsert_in(&mut sp, ds, actor).await {
+                    Ok(done) => {
+                        sp.commit().await?;
+                        out.push(Ok(done));
+                    }
+                    Err(e) => {
+                        sp.rollback().await?;
+                        out.push(Err(e));
+                    }
+                }
+            }
+            tx.commit().await?;
+            Ok(out)
         })
     }
 
@@ -920,6 +966,72 @@ mod tests {
             s.upsert_by_provenance(&other, "harvester:geobe").await,
             Err(CatalogError::Conflict(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn upsert_many_is_one_transaction_with_per_record_outcomes() {
+        let s = SqliteCatalog::in_memory().await.unwrap();
+        s.put_dataset(&ds("taken"), "admin").await.unwrap();
+        let harvested = |id: &str, original: &str, checksum: &str| {
+            let mut d = ds(id);
+            d.record.provenance = Some(Provenance {
+                source_id: "src".into(),
+                original_id: original.into(),
+                checksum: Some(checksum.into()),
+                ..Default::default()
+            });
+            d
+        };
+        let r0 = s.revision().await.unwrap();
+        let batch = vec![
+            harvested("h-a", "a", "1"),
+            // The id of a local record: fails alone.
+            harvested("taken", "b", "1"),
+            harvested("h-c", "c", "1"),
+            // The same original id again in the batch: sees the first write.
+            harvested("h-a-bis", "a", "1"),
+            harvested("h-a-ter", "a", "2"),
+        ];
+        let out = s
+            .upsert_by_provenance_many(&batch, "harvester:src")
+            .await
+            .unwrap();
+        let summary: Vec<_> = out
+            .iter()
+            .map(|r| match r {
+                Ok(u) => format!(
+                    "{} {:?} {}",
+                    u.outcome.id,
+                    u.outcome.action,
+                    u.stored.is_some()
+                ),
+                Err(CatalogError::Conflict(_)) => "conflict".to_string(),
+                Err(e) => format!("error {e}"),
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                "h-a Created true",
+                "conflict",
+                "h-c Created true",
+                "h-a Unchanged false",
+                "h-a Updated true"
+            ]
+        );
+        // The local record is untouched, the failed record left no trace (nor audit entry).
+        let taken = s.get_dataset("taken").await.unwrap().unwrap();
+        assert!(taken.record.provenance.is_none());
+        assert_eq!(s.audit(Some("taken"), None, 10).await.unwrap().len(), 1);
+        assert!(s.find_by_provenance("src", "b").await.unwrap().is_none());
+        assert_eq!(s.audit(Some("h-a"), None, 10).await.unwrap().len(), 2);
+        assert_eq!(s.provenance_of_source("src").await.unwrap().len(), 2);
+        assert_eq!(s.revision().await.unwrap(), r0 + 3);
+        assert!(s
+            .upsert_by_provenance_many(&[], "x")
+            .await
+            .unwrap()
+            .is_empty());
     }
 
     #[tokio::test]
