@@ -680,6 +680,12 @@ impl Mapper {
             {
                 if self.ds.landing_page.is_none() {
                     self.ds.landing_page = Some(url);
+                } else if self.ds.landing_page.as_deref() != Some(url.as_str()) {
+                    let note = match name.best(self.texts.main) {
+                        Some(n) => format!("web page {url} ({n}): the landing page is another one"),
+                        None => format!("web page {url}: the landing page is another one"),
+                    };
+                    push_unique(&mut self.unmapped, note);
                 }
                 continue;
             }

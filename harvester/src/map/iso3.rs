@@ -576,6 +576,13 @@ mod tests {
             m.dataset.contact_point.as_ref().and_then(|c| c.mailto()),
             Some("mailto:info@auscope.org.au".to_string())
         );
+        // Web pages: the first is the landing page, the others are noted.
+        assert_eq!(
+            m.dataset.landing_page.as_deref(),
+            Some("http://geology.data.vic.gov.au/searchAssistant/document.php?q=parent_id:37363")
+        );
+        assert!(m.unmapped.iter().any(|u| u
+            == "web page http://geomodels.auscope.org/model/otway (3D Geological Model): the landing page is another one"));
     }
 
     #[test]
