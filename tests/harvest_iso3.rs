@@ -228,6 +228,29 @@ fn csw_with_output_schema_19115_3_harvests_the_metawal_records() {
 }
 
 #[test]
+fn preview_of_a_19115_3_csw_writes_nothing() {
+    let Some(f) = files() else {
+        return;
+    };
+    let base = start(f);
+    let e = env(
+        "csw",
+        &format!("{base}/csw"),
+        &format!("output_schema = \"{MDB}\""),
+    );
+    let items = urbis(&e, &["harvest", "preview", "metawal", "-n", "4"]);
+    let items = items.as_array().expect("preview list");
+    assert_eq!(items.len(), 4);
+    for it in items {
+        assert_eq!(it["valid"], true, "{it}");
+    }
+    assert_eq!(items[3]["dataset"]["type"], "service", "{}", items[3]);
+    // Nothing was written: the real run afterwards creates all four.
+    let (job, _) = run(&e);
+    assert_eq!(count(&job, "created"), 4, "{job}");
+}
+
+#[test]
 fn csw_default_schema_stays_iso_19139() {
     let Some(f) = files() else {
         return;
