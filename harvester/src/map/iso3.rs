@@ -586,6 +586,14 @@ mod tests {
     }
 
     #[test]
+    fn entities_in_a_19115_3_document_are_refused() {
+        let bomb = r#"<?xml version="1.0"?><!DOCTYPE mdb:MD_Metadata [<!ENTITY x "xxxxxxxx"><!ENTITY y "&x;&x;&x;&x;">]><mdb:MD_Metadata xmlns:mdb="http://standards.iso.org/iso/19115/-3/mdb/2.0"><mdb:metadataIdentifier>&y;</mdb:metadataIdentifier></mdb:MD_Metadata>"#;
+        assert!(parse_document(bomb, Lang::En).is_err());
+        let external = r#"<mdb:MD_Metadata xmlns:mdb="http://standards.iso.org/iso/19115/-3/mdb/2.0">&xxe;</mdb:MD_Metadata>"#;
+        assert!(parse_document(external, Lang::En).is_err());
+    }
+
+    #[test]
     fn iso_19139_records_are_not_taken_for_19115_3() {
         let gmd =
             crate::xml::parse(r#"<gmd:MD_Metadata xmlns:gmd="http://www.isotc211.org/2005/gmd"/>"#)
