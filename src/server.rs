@@ -77,20 +77,64 @@ fn record_dataset_metrics(ds: &Dataset) {
     }
 }
 
+/// The request counter and duration histogram of one (route, method, status).
+struct RouteMetrics {
+    method: axum::http::Method,
+    status: u16,
+    requests: metrics::Counter,
+    duration: metrics::Histogram,
+}
+
+/// Metric handles by route, registered once: building a labelled key and looking it up in the
+/// registry on every request costs more than serving a cached tile.
+type MetricHandles = std::sync::RwLock<std::collections::HashMap<String, Vec<RouteMetrics>>>;
+
+fn metric_handles() -> &'static MetricHandles {
+    static HANDLES: std::sync::OnceLock<MetricHandles> = std::sync::OnceLock::new();
+    HANDLES.get_or_init(Default::default)
+}
+
+fn record_request(route: &str, method: &axum::http::Method, status: u16, secs: f64) {
+    let handles = metric_handles();
+    if let Ok(map) = handles.read() {
+        if let Some(m) = map
+            .get(route)
+            .and_then(|v| v.iter().find(|m| m.status == status && m.method == method))
+        {
+            m.requests.increment(1);
+            m.duration.record(secs);
+            return;
+        }
+    }
+    let (route_s, method_s) = (route.to_owned(), method.to_string());
+    let m = RouteMetrics {
+        method: method.clone(),
+        status,
+        requests: metrics::counter!("http_requests_total", "method" => method_s.clone(), "route" => route_s.clone(), "status" => status.to_string()),
+        duration: metrics::histogram!("http_request_duration_seconds", "method" => method_s, "route" => route_s),
+    };
+    m.requests.increment(1);
+    m.duration.record(secs);
+    if let Ok(mut map) = handles.write() {
+        let v = map.entry(route.to_owned()).or_default();
+        // Bounded: methods × statuses per route actually seen.
+        if v.len() < 256 {
+            v.push(m);
+        }
+    }
+}
+
 async fn track_metrics(req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let method = req.method().clone();
     let resp = next.run(req).await;
-    let status = resp.status().as_u16().to_string();
-    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
-        .record(start.elapsed().as_secs_f64());
+    record_request(
+        route.as_ref().map_or("unmatched", |p| p.as_str()),
+        &method,
+        resp.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
     resp
 }
 
@@ -152,8 +196,12 @@ impl Predicate for NotRangedOrZipped {
 
 /// The request-size and timeout layers answer in plain text (or with no body); clients of every
 /// API here expect an RFC 9457 problem document instead.
-async fn plain_errors_as_problems(req: Request, next: Next) -> Response {
-    let resp = next.run(req).await;
+fn plain_errors_as_problems<B>(resp: axum::http::Response<B>) -> Response
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let resp = boxed_body(resp);
     let status = resp.status();
     if status != StatusCode::PAYLOAD_TOO_LARGE && status != StatusCode::REQUEST_TIMEOUT {
         return resp;
@@ -174,12 +222,21 @@ async fn plain_errors_as_problems(req: Request, next: Next) -> Response {
     Problem::new(status, detail).into_response()
 }
 
+/// A response with axum's body type (what the timeout layer needs to build its own).
+fn boxed_body<B>(resp: axum::http::Response<B>) -> Response
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    resp.map(Body::new)
+}
+
 async fn not_found(req: Request<Body>) -> Problem {
     Problem::not_found(format!("no resource at {}", req.uri().path()))
 }
 
 /// Build the application router.
-fn app(cfg: &Config, mut core: CoreState, state: AppState, modules: Vec<Mounted>) -> Router {
+fn app(mut core: CoreState, state: AppState, modules: Vec<Mounted>) -> Router {
     let mut extra = Router::new();
     for m in modules {
         if let Some(ext) = m.ogc {
@@ -198,18 +255,8 @@ fn app(cfg: &Config, mut core: CoreState, state: AppState, modules: Vec<Mounted>
         .merge(extra)
         .merge(ops)
         .fallback(not_found)
+        // Inside the router: it reads the matched route.
         .layer(middleware::from_fn(track_metrics))
-        .layer(
-            CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotRangedOrZipped)),
-        )
-        .layer(CorsLayer::permissive())
-        .layer(RequestBodyLimitLayer::new(cfg.server.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(cfg.server.request_timeout_secs),
-        ))
-        .layer(middleware::from_fn(plain_errors_as_problems))
-        .layer(TraceLayer::new_for_http())
 }
 
 /// Watch the store for a new live generation and swap the in-memory dataset when one appears.
@@ -337,7 +384,7 @@ pub async fn serve(cfg: Config) -> Result<()> {
         crate::catalog::mount(&ctx).await.context("catalogue")?,
         crate::harvest::mount(&ctx).await.context("harvester")?,
     ];
-    let router = app(&cfg, core, state, modules);
+    let router = app(core, state, modules);
     tokio::spawn(reload_loop(
         store,
         dataset,
@@ -350,10 +397,30 @@ pub async fn serve(cfg: Config) -> Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!("urbis listening on http://{addr}");
     println!("urbis listening on http://{addr} (OGC API Features at http://{addr}/ogc)");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")
+    // The server-wide layers (outermost first) wrap the router once, as one service cloned
+    // per connection: `Router::layer` would clone the whole stack on every request, a
+    // measurable share of the cost of a cached tile.
+    let service = tower::ServiceBuilder::new()
+        .map_response(plain_errors_as_problems)
+        .layer(TraceLayer::new_for_http())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(cfg.server.request_timeout_secs),
+        ))
+        .map_response(boxed_body)
+        .layer(RequestBodyLimitLayer::new(cfg.server.max_body_bytes))
+        .layer(CorsLayer::permissive())
+        .layer(
+            CompressionLayer::new().compress_when(DefaultPredicate::new().and(NotRangedOrZipped)),
+        )
+        .service(router);
+    axum::serve(
+        listener,
+        axum::ServiceExt::<Request>::into_make_service(service),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server error")
 }
 
 async fn shutdown_signal() {

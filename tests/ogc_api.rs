@@ -250,13 +250,48 @@ async fn health_metrics_and_features_at() {
             || at["municipality"]["geometry"]["type"] == "Polygon"
     );
 
+    // Server-wide layers: CORS on every answer, gzip when asked, and per-route metrics.
+    let client = reqwest::Client::new();
+    for _ in 0..3 {
+        let r = client
+            .get(server.url("/ogc/collections/addresses/items?limit=50"))
+            .header("accept-encoding", "gzip")
+            .header("origin", "https://example.org")
+            .send()
+            .await
+            .expect("items");
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["access-control-allow-origin"], "*");
+        assert_eq!(r.headers()["content-encoding"], "gzip");
+    }
+    let r = client
+        .get(server.url("/ogc/collections/nope"))
+        .send()
+        .await
+        .expect("404");
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
     let text = reqwest::get(server.url("/metrics"))
         .await
         .expect("metrics")
         .text()
         .await
         .expect("text");
-    assert!(text.contains("http_requests_total"), "{text}");
+    let count = |route: &str, status: u16| -> u64 {
+        let head =
+            format!("http_requests_total{{method=\"GET\",route=\"{route}\",status=\"{status}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(head.as_str()))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    assert_eq!(
+        count("/ogc/collections/{collection}/items", 200),
+        4,
+        "{text}"
+    );
+    assert_eq!(count("/ogc/collections/{collection}", 404), 1, "{text}");
+    assert!(text.contains("http_request_duration_seconds"), "{text}");
     assert!(
         text.contains("urbis_features{layer=\"addresses\"}"),
         "{text}"

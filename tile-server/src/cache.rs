@@ -9,7 +9,10 @@
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
+use std::borrow::Cow;
+
 use axum::body::Bytes;
+use axum::http::HeaderValue;
 use quick_cache::sync::Cache;
 use quick_cache::Weighter;
 use sha2::{Digest, Sha256};
@@ -19,7 +22,8 @@ use crate::tms::Tms;
 /// What a tile is: the source (tileset id or archive name), grid, address, filter and generation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TileKey {
-    pub source: String,
+    /// A tileset id (static) or `file:` + an archive's name.
+    pub source: Cow<'static, str>,
     pub tms: Tms,
     pub level: u8,
     pub col: u32,
@@ -39,6 +43,9 @@ pub struct EncodedTile {
     brotli: OnceLock<Bytes>,
     /// Hex SHA-256 prefix of `raw` (the strong ETag's base).
     pub hash: String,
+    /// The strong ETags of the identity, gzip and brotli forms (`"hash"`, `"hash-gz"`,
+    /// `"hash-br"`), built once.
+    etags: [HeaderValue; 3],
 }
 
 impl EncodedTile {
@@ -50,13 +57,25 @@ impl EncodedTile {
     /// A tile whose gzip encoding is already known (read from an archive).
     pub fn with_gzip(raw: Vec<u8>, gzip: Vec<u8>) -> Self {
         let digest = Sha256::digest(&raw);
-        let hash = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let hash: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        // Hex digits and quotes: always a valid header value.
+        let etag = |suffix: &str| {
+            HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
+                .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+        };
+        let etags = [etag(""), etag("-gz"), etag("-br")];
         EncodedTile {
             raw: Bytes::from(raw),
             gzip: Bytes::from(gzip),
             brotli: OnceLock::new(),
             hash,
+            etags,
         }
+    }
+
+    /// The strong ETag of the identity (0), gzip (1) or brotli (2) form.
+    pub fn etag(&self, form: usize) -> &HeaderValue {
+        &self.etags[form.min(2)]
     }
 
     pub fn brotli(&self) -> &Bytes {
@@ -102,7 +121,11 @@ impl TileCache {
         F: std::future::Future<Output = Result<Cached, E>>,
     {
         match &self.cache {
-            Some(c) => c.get_or_insert_async(key, render).await,
+            // The common case, a hit, without the placeholder machinery.
+            Some(c) => match c.get(key) {
+                Some(hit) => Ok(hit),
+                None => c.get_or_insert_async(key, render).await,
+            },
             None => render.await,
         }
     }
@@ -183,7 +206,7 @@ mod tests {
 
     fn key(generation: i64) -> TileKey {
         TileKey {
-            source: "urbis".into(),
+            source: Cow::Borrowed("urbis"),
             tms: Tms::WebMercatorQuad,
             level: 16,
             col: 1,

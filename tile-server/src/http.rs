@@ -63,7 +63,8 @@ struct Inner {
     prepared: Mutex<Option<PreparedSlot>>,
     archives: BTreeMap<String, Arc<Archive>>,
     budget: Budget,
-    max_age: u32,
+    /// `Cache-Control` of tiles (built once from `max_age`).
+    cache_control: HeaderValue,
 }
 
 /// The tile service: state shared by the routes.
@@ -99,7 +100,7 @@ impl TileService {
                 prepared: Mutex::new(None),
                 archives,
                 budget: opts.budget,
-                max_age: opts.max_age,
+                cache_control: cache_control(opts.max_age),
             }),
         })
     }
@@ -214,8 +215,19 @@ impl TileService {
         municipality: Option<String>,
     ) -> Result<Cached, Problem> {
         let prep = self.prepared().await?;
+        self.dataset_tile_of(prep, ts, tile, municipality).await
+    }
+
+    /// [`Self::dataset_tile`] from already prepared data.
+    async fn dataset_tile_of(
+        &self,
+        prep: Arc<Prepared>,
+        ts: &'static Tileset,
+        tile: TileId,
+        municipality: Option<String>,
+    ) -> Result<Cached, Problem> {
         let key = TileKey {
-            source: ts.id.to_string(),
+            source: std::borrow::Cow::Borrowed(ts.id),
             tms: tile.tms,
             level: tile.level,
             col: tile.col,
@@ -387,39 +399,43 @@ pub fn negotiate(headers: &HeaderMap) -> Encoding {
     }
 }
 
-fn cache_headers(h: &mut HeaderMap, max_age: u32) {
-    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
-        h.insert(header::CACHE_CONTROL, v);
-    }
+/// `Cache-Control` for tiles cached `max_age` seconds by clients and shared caches.
+pub fn cache_control(max_age: u32) -> HeaderValue {
+    HeaderValue::from_str(&format!("public, max-age={max_age}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("public"))
+}
+
+fn cache_headers(h: &mut HeaderMap, cache_control: &HeaderValue) {
+    h.insert(header::CACHE_CONTROL, cache_control.clone());
     h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
 }
 
-fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+fn if_none_match(headers: &HeaderMap, etag: &[u8]) -> bool {
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == "*" || t == etag)
+        .any(|t| t == "*" || t.as_bytes() == etag)
 }
 
 /// The response for a tile (or an empty tile) with negotiation, ETag and caching headers.
-pub fn tile_response(tile: &Cached, headers: &HeaderMap, max_age: u32) -> Response {
+pub fn tile_response(tile: &Cached, headers: &HeaderMap, cache_control: &HeaderValue) -> Response {
     let Some(t) = tile else {
         let mut r = StatusCode::NO_CONTENT.into_response();
-        cache_headers(r.headers_mut(), max_age);
+        cache_headers(r.headers_mut(), cache_control);
         return r;
     };
     let enc = negotiate(headers);
     // Bytes are reference-counted: answering from the cache copies nothing.
-    let (suffix, body, ce): (&str, Bytes, Option<&str>) = match enc {
-        Encoding::Identity => ("", t.raw.clone(), None),
-        Encoding::Gzip => ("-gz", t.gzip.clone(), Some("gzip")),
-        Encoding::Brotli => ("-br", t.brotli().clone(), Some("br")),
+    let (form, body, ce): (usize, Bytes, Option<&str>) = match enc {
+        Encoding::Identity => (0, t.raw.clone(), None),
+        Encoding::Gzip => (1, t.gzip.clone(), Some("gzip")),
+        Encoding::Brotli => (2, t.brotli().clone(), Some("br")),
     };
-    let etag = format!("\"{}{}\"", t.hash, suffix);
-    let mut r = if if_none_match(headers, &etag) {
+    let etag = t.etag(form);
+    let mut r = if if_none_match(headers, etag.as_bytes()) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let mut r = body.into_response();
@@ -431,10 +447,8 @@ pub fn tile_response(tile: &Cached, headers: &HeaderMap, max_age: u32) -> Respon
         }
         r
     };
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        r.headers_mut().insert(header::ETAG, v);
-    }
-    cache_headers(r.headers_mut(), max_age);
+    r.headers_mut().insert(header::ETAG, etag.clone());
+    cache_headers(r.headers_mut(), cache_control);
     r
 }
 
@@ -468,8 +482,8 @@ async fn serve_dataset_tile(
     let prep = svc.prepared().await?;
     let municipality = municipality_param(params, &prep)?;
     check_in_bounds(&prep, ts, tile)?;
-    let t = svc.dataset_tile(ts, tile, municipality).await?;
-    Ok(tile_response(&t, headers, svc.inner.max_age))
+    let t = svc.dataset_tile_of(prep, ts, tile, municipality).await?;
+    Ok(tile_response(&t, headers, &svc.inner.cache_control))
 }
 
 async fn serve_archive_tile(
@@ -487,7 +501,7 @@ async fn serve_archive_tile(
         )));
     }
     let key = TileKey {
-        source: format!("file:{name}"),
+        source: std::borrow::Cow::Owned(format!("file:{name}")),
         tms: tile.tms,
         level: tile.level,
         col: tile.col,
@@ -526,7 +540,7 @@ async fn serve_archive_tile(
             return Err(Problem::not_found("tile outside the tileset bounds"));
         }
     }
-    Ok(tile_response(&t, headers, svc.inner.max_age))
+    Ok(tile_response(&t, headers, &svc.inner.cache_control))
 }
 
 /// WGS 84 bounds (west, south, east, north) of a Web Mercator tile.
@@ -1135,7 +1149,7 @@ mod tests {
     #[test]
     fn etag_and_304() {
         let t: Cached = Some(Arc::new(EncodedTile::new(vec![26, 0])));
-        let r = tile_response(&t, &h("gzip"), 60);
+        let r = tile_response(&t, &h("gzip"), &cache_control(60));
         assert_eq!(r.status(), StatusCode::OK);
         let etag = r.headers()[header::ETAG]
             .to_str()
@@ -1150,7 +1164,7 @@ mod tests {
             HeaderValue::from_str(&etag).expect("h"),
         );
         assert_eq!(
-            tile_response(&t, &hm, 60).status(),
+            tile_response(&t, &hm, &cache_control(60)).status(),
             StatusCode::NOT_MODIFIED
         );
         // The identity representation has another ETag.
@@ -1159,9 +1173,12 @@ mod tests {
             header::IF_NONE_MATCH,
             HeaderValue::from_str(&etag).expect("h"),
         );
-        assert_eq!(tile_response(&t, &hm, 60).status(), StatusCode::OK);
         assert_eq!(
-            tile_response(&None, &hm, 60).status(),
+            tile_response(&t, &hm, &cache_control(60)).status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            tile_response(&None, &hm, &cache_control(60)).status(),
             StatusCode::NO_CONTENT
         );
     }
