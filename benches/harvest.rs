@@ -128,6 +128,7 @@ async fn end_to_end(total: usize) {
     };
     db.sync_sources(&settings).await.expect("sources");
     let h = Harvester::new(settings, db, catalog);
+    println!("VmRSS before the first run: {} MB", rss_kb() / 1024);
     for round in ["first run (all created)", "second run (all unchanged)"] {
         let samples = std::sync::Mutex::new(Vec::new());
         let t = Instant::now();
@@ -147,9 +148,9 @@ async fn end_to_end(total: usize) {
                 .map(|(_, r)| *r)
                 .unwrap_or(0)
         };
-        let max = s.iter().map(|(_, r)| *r).max().unwrap_or(0);
+        let (max_at, max) = s.iter().copied().max_by_key(|(_, r)| *r).unwrap_or((0, 0));
         println!(
-            "end to end, {round}: {} records in {:.2} s = {:.0} records/s ({} created, {} unchanged, {} failed; {} pages); VmRSS after 10% {} MB, 50% {} MB, 100% {} MB, max {} MB",
+            "end to end, {round}: {} records in {:.2} s = {:.0} records/s ({} created, {} unchanged, {} failed; {} pages); VmRSS after 10% {} MB, 50% {} MB, 100% {} MB, max {} MB (at {} records)",
             job.seen,
             secs,
             job.seen as f64 / secs,
@@ -160,7 +161,15 @@ async fn end_to_end(total: usize) {
             after(total as i64 / 10) / 1024,
             after(total as i64 / 2) / 1024,
             after(total as i64) / 1024,
-            max / 1024
+            max / 1024,
+            max_at
+        );
+        let m = h.catalog.search.memory();
+        println!(
+            "  search index after it: {} records, tantivy segments {:.1} MB, record columns {:.1} MB",
+            m.records,
+            m.text_bytes as f64 / 1e6,
+            m.column_bytes as f64 / 1e6
         );
         assert_eq!(job.seen as usize, total);
         assert_eq!(job.failed, 0);

@@ -249,6 +249,50 @@ struct Table {
     dict: [Interner; N_FACETS],
 }
 
+impl Table {
+    /// Approximate heap bytes of the columns.
+    fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let strings = |v: &[String]| v.iter().map(|s| s.capacity()).sum::<usize>();
+        let n = self.ids.capacity();
+        let mut b = n
+            * (size_of::<String>()
+                + 1
+                + size_of::<Kind>()
+                + size_of::<Box<[u32]>>()
+                + 32
+                + 4
+                + 4
+                + 8
+                + 8
+                + 4 * size_of::<Box<str>>());
+        b += strings(&self.ids);
+        // The id → key map holds a second copy of every id.
+        b += self.keys.capacity() * (size_of::<String>() + 4 + 1) + strings(&self.ids);
+        b += self.facets.iter().map(|f| f.len() * 4).sum::<usize>();
+        b += self
+            .titles
+            .iter()
+            .flat_map(|t| t.iter())
+            .map(|t| t.len())
+            .sum::<usize>();
+        for d in &self.dict {
+            b += 2 * strings(&d.values) + d.ids.capacity() * (size_of::<String>() + 4 + 1);
+        }
+        b
+    }
+}
+
+/// Memory held by the search index (see [`SearchIndex::memory`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IndexMemory {
+    pub records: usize,
+    /// tantivy's in-RAM segments (postings, positions, term dictionaries, fast fields).
+    pub text_bytes: u64,
+    /// The record columns (ids, flags, facets, bboxes, dates, sort titles).
+    pub column_bytes: u64,
+}
+
 struct Fields {
     key: Field,
     /// Title, keywords and description per language (fr, nl, en, de), stemmed.
@@ -381,6 +425,23 @@ impl SearchIndex {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// What the index holds in RAM (bytes): tantivy's segments and an estimate of the record
+    /// columns. Both grow with the number of records (about 1 KB per record together).
+    pub fn memory(&self) -> IndexMemory {
+        let text = self
+            .reader
+            .searcher()
+            .space_usage()
+            .map(|u| u.total().get_bytes())
+            .unwrap_or(0);
+        let columns = self.table.read().map(|t| t.heap_bytes()).unwrap_or(0);
+        IndexMemory {
+            records: self.len(),
+            text_bytes: text,
+            column_bytes: columns as u64,
+        }
     }
 
     fn document(&self, key: u32, ds: &Dataset) -> TantivyDocument {

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use datastore_api::model::{Agent, Dataset, Multilingual, Origin, Provenance};
-use datastore_api::store::{CatalogError, UpsertAction};
+use datastore_api::store::{CatalogError, ProvenanceEntry, UpsertAction};
 use datastore_api::CatalogState;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -227,6 +227,9 @@ fn prepare(source: &SourceConfig, m: &Mapped, id: Option<&str>) -> datastore_api
 
 /// Most records written in one catalogue transaction (a longer page is split).
 const MAX_BATCH: usize = 500;
+
+/// Records of a source read at once by the archive stage.
+const ARCHIVE_PAGE: u32 = 1_000;
 
 /// What is known of a record waiting for its batch's catalogue transaction.
 struct PendingRecord {
@@ -702,74 +705,98 @@ impl Run<'_> {
 
     async fn archive(&mut self) -> Result<(), RunError> {
         let src = self.source.id.clone();
-        let entries = self.h.catalog.store.provenance_of_source(&src).await?;
         let now = time::OffsetDateTime::now_utc();
         let now_s = datastore_api::store::format_instant(now);
         let grace = time::Duration::seconds(self.h.settings.grace_secs.min(i64::MAX as u64) as i64);
-        for e in entries {
-            if self.seen.contains(&e.original_id) || e.archived_at.is_some() {
-                continue;
+        // The source's records page by page (memory stays bounded).
+        let mut after = String::new();
+        loop {
+            let entries = self
+                .h
+                .catalog
+                .store
+                .provenance_page(&src, &after, ARCHIVE_PAGE)
+                .await?;
+            let Some(last) = entries.last() else { break };
+            after = last.id.clone();
+            for e in entries {
+                self.archive_one(&src, e, now, &now_s, grace).await?;
             }
-            let h = self.h.db.harvested(&src, &e.original_id).await?;
-            let since = match h.as_ref().and_then(|h| h.missing_since.clone()) {
-                Some(s) => s,
-                None => {
-                    if h.is_none() {
-                        self.batch.writes.push(Write::Seen(Harvested {
-                            source_id: src.clone(),
-                            original_id: e.original_id.clone(),
-                            record_id: e.id.clone(),
-                            dataset_uri: None,
-                            linked: false,
-                            missing_since: None,
-                        }));
-                    }
-                    self.batch.writes.push(Write::MarkMissing {
-                        source: src.clone(),
-                        original_id: e.original_id.clone(),
-                        since: now_s.clone(),
-                    });
-                    now_s.clone()
-                }
-            };
-            let since_t =
-                time::OffsetDateTime::parse(&since, &time::format_description::well_known::Rfc3339)
-                    .unwrap_or(now);
-            if now - since_t >= grace {
-                self.h
-                    .catalog
-                    .set_archived(&e.id, true, &self.actor)
-                    .await?;
-                self.counts.archived += 1;
-                let reason = format!("not listed by the source since {since}");
-                self.record(
-                    Some(&e.original_id),
-                    Some(&e.id),
-                    "archived",
-                    Some("archive"),
-                    Some(reason),
-                    None,
-                    &[],
-                );
-            } else {
-                self.counts.missing += 1;
-                let until = datastore_api::store::format_instant(since_t + grace);
-                let reason = format!("not listed by the source since {since}; archived after {until} if still absent");
-                self.record(
-                    Some(&e.original_id),
-                    Some(&e.id),
-                    "missing",
-                    Some("archive"),
-                    Some(reason),
-                    None,
-                    &[],
-                );
-            }
-            if self.batch.writes.len() >= 2 * MAX_BATCH {
-                self.flush("archive").await?;
-            }
+            self.flush("archive").await?;
         }
-        self.flush("archive").await
+        Ok(())
+    }
+
+    /// Mark a record the walk did not list as missing, or archive it after the grace period.
+    async fn archive_one(
+        &mut self,
+        src: &str,
+        e: ProvenanceEntry,
+        now: time::OffsetDateTime,
+        now_s: &str,
+        grace: time::Duration,
+    ) -> Result<(), RunError> {
+        if self.seen.contains(&e.original_id) || e.archived_at.is_some() {
+            return Ok(());
+        }
+        let h = self.h.db.harvested(src, &e.original_id).await?;
+        let since = match h.as_ref().and_then(|h| h.missing_since.clone()) {
+            Some(s) => s,
+            None => {
+                if h.is_none() {
+                    self.batch.writes.push(Write::Seen(Harvested {
+                        source_id: src.to_string(),
+                        original_id: e.original_id.clone(),
+                        record_id: e.id.clone(),
+                        dataset_uri: None,
+                        linked: false,
+                        missing_since: None,
+                    }));
+                }
+                self.batch.writes.push(Write::MarkMissing {
+                    source: src.to_string(),
+                    original_id: e.original_id.clone(),
+                    since: now_s.to_string(),
+                });
+                now_s.to_string()
+            }
+        };
+        let since_t =
+            time::OffsetDateTime::parse(&since, &time::format_description::well_known::Rfc3339)
+                .unwrap_or(now);
+        if now - since_t >= grace {
+            self.h
+                .catalog
+                .set_archived(&e.id, true, &self.actor)
+                .await?;
+            self.counts.archived += 1;
+            let reason = format!("not listed by the source since {since}");
+            self.record(
+                Some(&e.original_id),
+                Some(&e.id),
+                "archived",
+                Some("archive"),
+                Some(reason),
+                None,
+                &[],
+            );
+        } else {
+            self.counts.missing += 1;
+            let until = datastore_api::store::format_instant(since_t + grace);
+            let reason = format!(
+                "not listed by the source since {since}; archived after {until} if still absent"
+            );
+            self.record(
+                Some(&e.original_id),
+                Some(&e.id),
+                "missing",
+                Some("archive"),
+                Some(reason),
+                None,
+                &[],
+            );
+        }
+        Ok(())
     }
 }
 

@@ -230,6 +230,15 @@ pub trait CatalogStore: Send + Sync {
         source_id: &'a str,
     ) -> BoxFuture<'a, Result<Vec<ProvenanceEntry>, CatalogError>>;
 
+    /// The records of a harvest source in id order, at most `limit` (≤ [`MAX_PAGE`]) with an
+    /// id after `after` (keyset paging: memory stays bounded whatever the source's size).
+    fn provenance_page<'a>(
+        &'a self,
+        source_id: &'a str,
+        after: &'a str,
+        limit: u32,
+    ) -> BoxFuture<'a, Result<Vec<ProvenanceEntry>, CatalogError>>;
+
     /// Write a harvested record (its `record.provenance` must be set): matched by
     /// `(source_id, original_id)`, it keeps the stored id and publication state; an unchanged
     /// checksum on a non-archived record writes nothing. A new record is created under

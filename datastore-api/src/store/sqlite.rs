@@ -265,6 +265,15 @@ async fn upsert_in(
     })
 }
 
+fn row_provenance(r: &SqliteRow) -> Result<ProvenanceEntry, CatalogError> {
+    Ok(ProvenanceEntry {
+        id: r.try_get("id")?,
+        original_id: r.try_get("original_id")?,
+        checksum: r.try_get("checksum")?,
+        archived_at: r.try_get("archived_at")?,
+    })
+}
+
 fn row_key(row: &SqliteRow) -> Result<ApiKeyRecord, CatalogError> {
     let role: String = row.try_get("role")?;
     let id: String = row.try_get("id")?;
@@ -503,16 +512,27 @@ impl CatalogStore for SqliteCatalog {
             .bind(source_id)
             .fetch_all(&self.pool)
             .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(ProvenanceEntry {
-                        id: r.try_get("id")?,
-                        original_id: r.try_get("original_id")?,
-                        checksum: r.try_get("checksum")?,
-                        archived_at: r.try_get("archived_at")?,
-                    })
-                })
-                .collect()
+            rows.iter().map(row_provenance).collect()
+        })
+    }
+
+    fn provenance_page<'a>(
+        &'a self,
+        source_id: &'a str,
+        after: &'a str,
+        limit: u32,
+    ) -> BoxFuture<'a, Result<Vec<ProvenanceEntry>, CatalogError>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT id, original_id, checksum, archived_at FROM records
+                 WHERE source_id = ? AND id > ? ORDER BY id LIMIT ?",
+            )
+            .bind(source_id)
+            .bind(after)
+            .bind(limit.min(MAX_PAGE) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter().map(row_provenance).collect()
         })
     }
 
@@ -1026,6 +1046,16 @@ mod tests {
         assert!(s.find_by_provenance("src", "b").await.unwrap().is_none());
         assert_eq!(s.audit(Some("h-a"), None, 10).await.unwrap().len(), 2);
         assert_eq!(s.provenance_of_source("src").await.unwrap().len(), 2);
+        let first = s.provenance_page("src", "", 1).await.unwrap();
+        assert_eq!(first.len(), 1);
+        let rest = s.provenance_page("src", &first[0].id, 10).await.unwrap();
+        assert_eq!(rest.len(), 1);
+        assert!(rest[0].id > first[0].id);
+        assert!(s
+            .provenance_page("src", &rest[0].id, 10)
+            .await
+            .unwrap()
+            .is_empty());
         assert_eq!(s.revision().await.unwrap(), r0 + 3);
         assert!(s
             .upsert_by_provenance_many(&[], "x")
