@@ -140,6 +140,83 @@ async fn gdal_reads_tiles_tilejson_and_mbtiles() {
         "{out}"
     );
 
+    // The tileset as a tree of files over HTTP (directory listings at /tiles/urbis/{z}/ and
+    // /tiles/urbis/{z}/{x}/, byte ranges on tiles): GDAL walks every tile of a zoom level and
+    // reads its features; per layer, as many as our own decoder finds in the listed tiles.
+    let out = ogrinfo(&[
+        "-ro",
+        "-so",
+        "-al",
+        &format!("MVT:{base}/{Z}"),
+        "-oo",
+        &meta,
+        "-oo",
+        "TILE_EXTENSION=mvt",
+    ]);
+    let gdal_counts: std::collections::BTreeMap<String, u64> = out
+        .split("Layer name: ")
+        .skip(1)
+        .map(|part| {
+            let name = part.lines().next().unwrap_or("").trim().to_string();
+            (name, feature_count(part))
+        })
+        .collect();
+    let client = reqwest::Client::new();
+    let get_text = |path: String| {
+        let client = client.clone();
+        let url = server.url(&path);
+        async move {
+            let r = client.get(&url).send().await.expect("listing");
+            assert_eq!(r.status(), 200, "{url}");
+            r.text().await.expect("listing text")
+        }
+    };
+    let hrefs = |html: &str| -> Vec<String> {
+        html.split("<a href=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next().map(str::to_string))
+            .collect()
+    };
+    let mut ours: std::collections::BTreeMap<String, u64> = Default::default();
+    let mut tiles = 0;
+    for col in hrefs(&get_text(format!("/tiles/urbis/{Z}/")).await) {
+        for row in hrefs(&get_text(format!("/tiles/urbis/{Z}/{col}")).await) {
+            let r = client
+                .get(server.url(&format!("/tiles/urbis/{Z}/{col}{row}")))
+                .send()
+                .await
+                .expect("tile");
+            if r.status() != 200 {
+                assert_eq!(r.status(), 204);
+                continue;
+            }
+            tiles += 1;
+            let bytes = r.bytes().await.expect("tile body");
+            for l in tile_server::mvt::decode(&bytes).expect("decodes") {
+                *ours.entry(l.name).or_default() += l.features.len() as u64;
+            }
+        }
+    }
+    assert!(tiles > 100, "{tiles} tiles listed with data");
+    assert!(ours["addresses"] > 30_000, "{ours:?}");
+    for (layer, n) in &ours {
+        assert_eq!(gdal_counts.get(layer), Some(n), "{layer}: {out}");
+    }
+    // A range of a tile, as /vsicurl/ reads files.
+    let r = client
+        .get(server.url(&format!("/tiles/urbis/{Z}/{X}/{Y}.mvt")))
+        .header("range", "bytes=0-99")
+        .send()
+        .await
+        .expect("range");
+    assert_eq!(r.status(), 206);
+    let total = body.len();
+    assert_eq!(
+        r.headers()["content-range"].to_str().expect("ascii"),
+        format!("bytes 0-99/{total}")
+    );
+    assert_eq!(&r.bytes().await.expect("part")[..], &body[..100]);
+
     // A seeded MBTiles file.
     let mb = dir.path().join("centre.mbtiles");
     urbis(

@@ -543,3 +543,97 @@ async fn a_new_generation_invalidates_cached_tiles() {
     let (_, _, tj2) = server.get_json("/tiles/urbis.json").await;
     assert_ne!(tj2["version"], tj["version"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tile_tree_listings_and_ranges() {
+    let Some((_dir, server)) = centre_server().await else {
+        return;
+    };
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let r = no_redirect
+        .get(server.url("/tiles/urbis/16"))
+        .send()
+        .await
+        .expect("redirect");
+    assert_eq!(r.status(), 308);
+    assert_eq!(r.headers()["location"], "16/");
+    let r = no_redirect
+        .get(server.url("/tiles/urbis/16/33560"))
+        .send()
+        .await
+        .expect("redirect");
+    assert_eq!(r.status(), 308);
+    assert_eq!(r.headers()["location"], "33560/");
+
+    let r = get(&server, "/tiles/urbis/16/", &[]).await;
+    assert_eq!(r.status, 200);
+    assert!(header(&r, "content-type").is_some_and(|t| t.starts_with("text/html")));
+    let html = String::from_utf8(r.body).expect("utf-8");
+    assert!(html.contains("<title>Directory listing for /tiles/urbis/16/</title>"));
+    let cols: Vec<u32> = html
+        .split("<a href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('/').next()?.parse().ok())
+        .collect();
+    assert!(cols.contains(&33560), "{cols:?}");
+    assert!(cols.windows(2).all(|w| w[1] == w[0] + 1));
+    let r = get(&server, "/tiles/urbis/16/33560/", &[]).await;
+    assert_eq!(r.status, 200);
+    assert!(String::from_utf8_lossy(&r.body).contains("<a href=\"21984.mvt\">"));
+
+    for (path, status) in [
+        ("/tiles/urbis/16/1/", 404),
+        ("/tiles/nope/16/", 404),
+        ("/tiles/addresses/12/", 404),
+        ("/tiles/urbis/x/", 400),
+        ("/tiles/urbis/30/", 400),
+        ("/tiles/urbis/17/", 404),
+    ] {
+        let r = get(&server, path, &[]).await;
+        assert_eq!(r.status, status, "{path}");
+        assert_eq!(header(&r, "content-type"), Some("application/problem+json"));
+    }
+
+    // Byte ranges of the selected representation; If-Range with another ETag: the whole tile.
+    let path = "/tiles/urbis/16/33560/21984.mvt";
+    let full = get(&server, path, &[]).await;
+    assert_eq!(full.status, 200);
+    let len = full.body.len();
+    let etag = header(&full, "etag").expect("etag").to_string();
+    let r = get(&server, path, &[("range", "bytes=-10")]).await;
+    assert_eq!(r.status, 206);
+    assert_eq!(r.body, full.body[len - 10..]);
+    let r = get(&server, path, &[("range", &format!("bytes={len}-"))]).await;
+    assert_eq!(r.status, 416);
+    assert_eq!(
+        header(&r, "content-range"),
+        Some(format!("bytes */{len}").as_str())
+    );
+    let r = get(
+        &server,
+        path,
+        &[("range", "bytes=0-9"), ("if-range", &etag)],
+    )
+    .await;
+    assert_eq!(r.status, 206);
+    let r = get(
+        &server,
+        path,
+        &[("range", "bytes=0-9"), ("if-range", "\"other\"")],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, full.body);
+    // The gzip representation has its own bytes.
+    let gz = get(
+        &server,
+        path,
+        &[("accept-encoding", "gzip"), ("range", "bytes=0-1")],
+    )
+    .await;
+    assert_eq!(gz.status, 206);
+    assert_eq!(gz.body, [0x1f, 0x8b]);
+}

@@ -21,7 +21,9 @@ use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Map, Value};
 use tokio::sync::OnceCell;
-use urbis_core::http::{base_url, check_known, clip, OgcExtension, Problem, SharedDataset};
+use urbis_core::http::{
+    base_url, check_known, clip, requested_range, ByteRange, OgcExtension, Problem, SharedDataset,
+};
 use urbis_core::{CrsEngine, Layer};
 
 use crate::archive::Archive;
@@ -179,6 +181,10 @@ impl TileService {
             .route("/tiles", get(catalog))
             .route("/tiles/{file}", get(tilejson))
             .route("/tiles/{tileset}/{z}/{x}/{y}", get(xyz_tile))
+            .route("/tiles/{tileset}/{z}", get(listing_redirect))
+            .route("/tiles/{tileset}/{z}/", get(zoom_listing))
+            .route("/tiles/{tileset}/{z}/{x}", get(listing_redirect2))
+            .route("/tiles/{tileset}/{z}/{x}/", get(column_listing))
             .route("/ogc/tileMatrixSets", get(ogc_tms_list))
             .route("/ogc/tileMatrixSets/{tms}", get(ogc_tms))
             .route("/ogc/tiles", get(ogc_dataset_tilesets))
@@ -438,7 +444,39 @@ pub fn tile_response(tile: &Cached, headers: &HeaderMap, cache_control: &HeaderV
     let mut r = if if_none_match(headers, etag.as_bytes()) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut r = body.into_response();
+        // A single byte range of the selected representation (clients that read tile trees
+        // as files, such as GDAL's /vsicurl/, ask for one).
+        let len = body.len() as u64;
+        let range = if headers.contains_key(header::RANGE) {
+            requested_range(headers, len, etag.to_str().unwrap_or(""))
+        } else {
+            ByteRange::Full
+        };
+        let mut r = match range {
+            ByteRange::Full => body.into_response(),
+            ByteRange::Part(a, b) => {
+                let mut r = (
+                    StatusCode::PARTIAL_CONTENT,
+                    body.slice(a as usize..=b as usize),
+                )
+                    .into_response();
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes {a}-{b}/{len}")) {
+                    r.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+                r
+            }
+            ByteRange::Unsatisfiable => {
+                let mut r = Problem::new(
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    format!("the tile has {len} bytes"),
+                )
+                .into_response();
+                if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                    r.headers_mut().insert(header::CONTENT_RANGE, v);
+                }
+                return r;
+            }
+        };
         r.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT_TYPE));
         if let Some(ce) = ce {
@@ -731,6 +769,118 @@ async fn xyz_tile(
         return serve_archive_tile(&svc, &tileset, a, tile, &headers).await;
     }
     Err(unknown_tileset(&tileset))
+}
+
+// ---------------------------------------------------------------------------
+// directory listings: a tileset as a tree of `z/x/y.mvt` files
+// ---------------------------------------------------------------------------
+
+/// Most entries in one listing page (a column of the Region at z16 has a few hundred).
+const MAX_LISTING: u32 = 100_000;
+
+/// A tile range: (min col, min row, max col, max row).
+type TileRange = (u32, u32, u32, u32);
+
+/// The columns (`x`) or rows (`y`) at `z` whose tiles meet the tileset's data bounds, or 404.
+fn listed_range(prep: &Prepared, ts: &Tileset, z: &str) -> Result<(u8, TileRange), Problem> {
+    let tile = tile_id(Tms::WebMercatorQuad, z, "0", "0", ["z", "x", "y"])?;
+    let zoom = tile.level;
+    if zoom < ts.min_zoom() {
+        return Err(Problem::not_found(format!(
+            "tileset `{}` starts at zoom {}",
+            ts.id,
+            ts.min_zoom()
+        )));
+    }
+    let Some(e) = prep.extent(Tms::WebMercatorQuad, ts.layers) else {
+        return Err(Problem::not_found("the tileset has no data"));
+    };
+    let range = Tms::WebMercatorQuad.tile_range(zoom, (e.min().x, e.min().y, e.max().x, e.max().y));
+    Ok((zoom, range))
+}
+
+/// An HTML directory index (the layout of Python's `http.server` and of web servers' auto
+/// indexes), so that tools which read a tile tree over HTTP (GDAL's MVT driver through
+/// `/vsicurl/`, mirroring tools) can walk a tileset.
+fn listing(path: &str, entries: impl Iterator<Item = String>) -> Response {
+    let mut body = format!(
+        "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Directory listing for {path}</title>\n</head>\n<body>\n<h1>Directory listing for {path}</h1>\n<hr>\n<ul>\n"
+    );
+    for e in entries {
+        body.push_str(&format!("<li><a href=\"{e}\">{e}</a></li>\n"));
+    }
+    body.push_str("</ul>\n<hr>\n</body>\n</html>\n");
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+fn dataset_tileset(name: &str) -> Result<&'static Tileset, Problem> {
+    Tileset::find(name).ok_or_else(|| unknown_tileset(name))
+}
+
+/// `/tiles/{tileset}/{z}` → `/tiles/{tileset}/{z}/` (a directory).
+async fn listing_redirect(Path((tileset, z)): Path<(String, String)>) -> Result<Response, Problem> {
+    let ts = dataset_tileset(&tileset)?;
+    let level: u8 = parse_num("z", &z)?;
+    let _ = ts;
+    // Relative, so that it holds behind a proxy's path prefix too.
+    Ok(axum::response::Redirect::permanent(&format!("{level}/")).into_response())
+}
+
+/// `/tiles/{tileset}/{z}/{x}` → `/tiles/{tileset}/{z}/{x}/`.
+async fn listing_redirect2(
+    Path((tileset, z, x)): Path<(String, String, String)>,
+) -> Result<Response, Problem> {
+    let ts = dataset_tileset(&tileset)?;
+    let level: u8 = parse_num("z", &z)?;
+    let col: u32 = parse_num("x", &x)?;
+    let _ = (ts, level);
+    Ok(axum::response::Redirect::permanent(&format!("{col}/")).into_response())
+}
+
+/// The columns of a zoom level that meet the data.
+async fn zoom_listing(
+    State(svc): State<TileService>,
+    Path((tileset, z)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let ts = dataset_tileset(&tileset)?;
+    let prep = svc.prepared().await?;
+    let (zoom, (c0, _, c1, _)) = listed_range(&prep, ts, &z)?;
+    if c1 - c0 >= MAX_LISTING {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("zoom {zoom} has too many columns to list"),
+        ));
+    }
+    Ok(listing(
+        &format!("/tiles/{}/{zoom}/", ts.id),
+        (c0..=c1).map(|c| format!("{c}/")),
+    ))
+}
+
+/// The tiles of a column that meet the data (`y.mvt`).
+async fn column_listing(
+    State(svc): State<TileService>,
+    Path((tileset, z, x)): Path<(String, String, String)>,
+) -> Result<Response, Problem> {
+    let ts = dataset_tileset(&tileset)?;
+    let prep = svc.prepared().await?;
+    let (zoom, (c0, r0, c1, r1)) = listed_range(&prep, ts, &z)?;
+    let col: u32 = parse_num("x", &x)?;
+    if col < c0 || col > c1 {
+        return Err(Problem::not_found(format!(
+            "column {col} of zoom {zoom} is outside the data bounds"
+        )));
+    }
+    if r1 - r0 >= MAX_LISTING {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("zoom {zoom} has too many rows to list"),
+        ));
+    }
+    Ok(listing(
+        &format!("/tiles/{}/{zoom}/{col}/", ts.id),
+        (r0..=r1).map(|r| format!("{r}.mvt")),
+    ))
 }
 
 /// A Web Mercator tile address for archives (their own zoom range applies).

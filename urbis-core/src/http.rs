@@ -822,6 +822,72 @@ async fn item(
     ))
 }
 
+/// A byte range of a representation of length `len` (RFC 9110 §14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// No (usable) Range header: the whole file.
+    Full,
+    /// `start..=end`.
+    Part(u64, u64),
+    Unsatisfiable,
+}
+
+/// Parse a `Range` header for a file of `len` bytes. Multiple ranges and malformed headers are
+/// ignored (the whole file is sent, as RFC 9110 allows).
+pub fn parse_range(v: &str, len: u64) -> ByteRange {
+    let Some(spec) = v.trim().strip_prefix("bytes=") else {
+        return ByteRange::Full;
+    };
+    if spec.contains(',') {
+        return ByteRange::Full;
+    }
+    let Some((a, b)) = spec.trim().split_once('-') else {
+        return ByteRange::Full;
+    };
+    let (a, b) = (a.trim(), b.trim());
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => ByteRange::Full,
+        (true, false) => match b.parse::<u64>() {
+            Ok(0) => ByteRange::Unsatisfiable,
+            Ok(_) if len == 0 => ByteRange::Unsatisfiable,
+            Ok(n) => ByteRange::Part(len.saturating_sub(n), len - 1),
+            Err(_) => ByteRange::Full,
+        },
+        (false, _) => {
+            let Ok(start) = a.parse::<u64>() else {
+                return ByteRange::Full;
+            };
+            let end = if b.is_empty() {
+                Some(len.saturating_sub(1))
+            } else {
+                b.parse::<u64>().ok()
+            };
+            match end {
+                None => ByteRange::Full,
+                Some(_) if start >= len => ByteRange::Unsatisfiable,
+                Some(end) if end < start => ByteRange::Full,
+                Some(end) => ByteRange::Part(start, end.min(len - 1)),
+            }
+        }
+    }
+}
+
+/// The range a request asks of a representation of `len` bytes whose strong ETag is `etag`:
+/// its `Range` header, unless an `If-Range` names another representation.
+pub fn requested_range(headers: &axum::http::HeaderMap, len: u64, etag: &str) -> ByteRange {
+    let range = headers
+        .get(axum::http::header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or(ByteRange::Full, |v| parse_range(v, len));
+    match headers
+        .get(axum::http::header::IF_RANGE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(ir) if ir.trim() != etag => ByteRange::Full,
+        _ => range,
+    }
+}
+
 /// An input value as echoed in an error message: at most 40 characters.
 pub fn clip(s: &str) -> String {
     s.chars().take(40).collect()
@@ -940,4 +1006,31 @@ async fn features_at(
             "building": render(at.building, Layer::Buildings),
         }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_ranges() {
+        use ByteRange::*;
+        assert_eq!(parse_range("bytes=0-99", 1000), Part(0, 99));
+        assert_eq!(parse_range("bytes=900-", 1000), Part(900, 999));
+        assert_eq!(parse_range("bytes=-100", 1000), Part(900, 999));
+        assert_eq!(parse_range("bytes=-5000", 1000), Part(0, 999));
+        assert_eq!(parse_range("bytes=990-2000", 1000), Part(990, 999));
+        assert_eq!(parse_range("bytes=1000-", 1000), Unsatisfiable);
+        assert_eq!(parse_range("bytes=-0", 1000), Unsatisfiable);
+        assert_eq!(parse_range("bytes=5-1", 1000), Full);
+        assert_eq!(parse_range("bytes=0-1,5-6", 1000), Full);
+        assert_eq!(parse_range("items=0-1", 1000), Full);
+        assert_eq!(parse_range("bytes=x-1", 1000), Full);
+        let mut h = axum::http::HeaderMap::new();
+        h.insert("range", "bytes=0-9".parse().expect("value"));
+        assert_eq!(requested_range(&h, 100, "\"a\""), Part(0, 9));
+        h.insert("if-range", "\"a\"".parse().expect("value"));
+        assert_eq!(requested_range(&h, 100, "\"a\""), Part(0, 9));
+        assert_eq!(requested_range(&h, 100, "\"b\""), Full);
+    }
 }

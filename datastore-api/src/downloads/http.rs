@@ -31,7 +31,9 @@ use geo::{Geometry, Rect};
 use serde_json::{json, Value};
 use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
-use urbis_core::http::{base_url, check_known, clip, Problem, SharedDataset};
+use urbis_core::http::{
+    base_url, check_known, clip, requested_range, ByteRange, Problem, SharedDataset,
+};
 use urbis_core::model::{nis_code, Municipality};
 use urbis_core::{Crs, CrsEngine, Dataset, Layer};
 
@@ -636,56 +638,6 @@ fn busy(detail: &str) -> Response {
     r
 }
 
-/// A byte range of a file of length `len`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Range {
-    /// No (usable) Range header: the whole file.
-    Full,
-    /// `start..=end`.
-    Part(u64, u64),
-    Unsatisfiable,
-}
-
-/// Parse a `Range` header for a file of `len` bytes. Multiple ranges and malformed headers are
-/// ignored (the whole file is sent, as RFC 9110 allows).
-fn parse_range(v: &str, len: u64) -> Range {
-    let Some(spec) = v.trim().strip_prefix("bytes=") else {
-        return Range::Full;
-    };
-    if spec.contains(',') {
-        return Range::Full;
-    }
-    let Some((a, b)) = spec.trim().split_once('-') else {
-        return Range::Full;
-    };
-    let (a, b) = (a.trim(), b.trim());
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => Range::Full,
-        (true, false) => match b.parse::<u64>() {
-            Ok(0) => Range::Unsatisfiable,
-            Ok(_) if len == 0 => Range::Unsatisfiable,
-            Ok(n) => Range::Part(len.saturating_sub(n), len - 1),
-            Err(_) => Range::Full,
-        },
-        (false, _) => {
-            let Ok(start) = a.parse::<u64>() else {
-                return Range::Full;
-            };
-            let end = if b.is_empty() {
-                Some(len.saturating_sub(1))
-            } else {
-                b.parse::<u64>().ok()
-            };
-            match end {
-                None => Range::Full,
-                Some(_) if start >= len => Range::Unsatisfiable,
-                Some(end) if end < start => Range::Full,
-                Some(end) => Range::Part(start, end.min(len - 1)),
-            }
-        }
-    }
-}
-
 /// Stream `len` bytes of `file` from its current position; `keep` lives as long as the stream
 /// (the temporary directory of an extract).
 fn file_body(file: std::fs::File, len: u64, keep: Option<tempfile::TempDir>) -> Body {
@@ -750,15 +702,7 @@ async fn serve_prepared(
         }
     }
     let len = f.size;
-    let mut range = headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-        .map_or(Range::Full, |v| parse_range(v, len));
-    if let Some(ir) = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()) {
-        if ir.trim() != etag {
-            range = Range::Full;
-        }
-    }
+    let range = requested_range(headers, len, &etag);
     let mut resp_headers = HeaderMap::new();
     resp_headers.insert(header::ETAG, etag_value);
     resp_headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
@@ -778,15 +722,15 @@ async fn serve_prepared(
     };
     resp_headers.insert(header::CONTENT_DISPOSITION, disposition(&download_name));
     let (status, start, count) = match range {
-        Range::Full => (StatusCode::OK, 0, len),
-        Range::Part(a, b) => {
+        ByteRange::Full => (StatusCode::OK, 0, len),
+        ByteRange::Part(a, b) => {
             let v = format!("bytes {a}-{b}/{len}");
             if let Ok(v) = HeaderValue::from_str(&v) {
                 resp_headers.insert(header::CONTENT_RANGE, v);
             }
             (StatusCode::PARTIAL_CONTENT, a, b - a + 1)
         }
-        Range::Unsatisfiable => {
+        ByteRange::Unsatisfiable => {
             let mut r = Problem::new(
                 StatusCode::RANGE_NOT_SATISFIABLE,
                 format!("the file has {len} bytes"),
@@ -932,21 +876,6 @@ mod tests {
             "Buildings.shp: layer `Buildings` is too big"
         );
         assert_eq!(hide_paths("no path here", "/srv/dl"), "no path here");
-    }
-
-    #[test]
-    fn ranges() {
-        assert_eq!(parse_range("bytes=0-99", 1000), Range::Part(0, 99));
-        assert_eq!(parse_range("bytes=900-", 1000), Range::Part(900, 999));
-        assert_eq!(parse_range("bytes=-100", 1000), Range::Part(900, 999));
-        assert_eq!(parse_range("bytes=-5000", 1000), Range::Part(0, 999));
-        assert_eq!(parse_range("bytes=990-2000", 1000), Range::Part(990, 999));
-        assert_eq!(parse_range("bytes=1000-", 1000), Range::Unsatisfiable);
-        assert_eq!(parse_range("bytes=-0", 1000), Range::Unsatisfiable);
-        assert_eq!(parse_range("bytes=5-1", 1000), Range::Full);
-        assert_eq!(parse_range("bytes=0-1,5-6", 1000), Range::Full);
-        assert_eq!(parse_range("items=0-1", 1000), Range::Full);
-        assert_eq!(parse_range("bytes=x-1", 1000), Range::Full);
     }
 
     #[test]
