@@ -636,4 +636,16 @@ async fn tile_tree_listings_and_ranges() {
     .await;
     assert_eq!(gz.status, 206);
     assert_eq!(gz.body, [0x1f, 0x8b]);
+
+    // The cache's hits and misses are metrics: the tile above was rendered once, then hit.
+    let m = String::from_utf8(get(&server, "/metrics", &[]).await.body).expect("utf-8");
+    let value = |name: &str| -> f64 {
+        m.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in\n{m}"))
+    };
+    assert!(value("urbis_tile_cache_hits_total") >= 5.0, "{m}");
+    assert!(value("urbis_tile_cache_misses_total") >= 1.0, "{m}");
+    assert!(value("urbis_tile_cache_bytes") > 0.0, "{m}");
 }

@@ -100,6 +100,18 @@ impl Weighter<TileKey, Cached> for TileWeighter {
     }
 }
 
+static HITS: OnceLock<metrics::Counter> = OnceLock::new();
+static MISSES: OnceLock<metrics::Counter> = OnceLock::new();
+
+/// A counter of the process's metrics recorder, looked up once (the server installs the
+/// recorder before it serves a tile).
+fn cache_metric(
+    cell: &'static OnceLock<metrics::Counter>,
+    name: &'static str,
+) -> &'static metrics::Counter {
+    cell.get_or_init(|| metrics::counter!(name))
+}
+
 /// The tile cache.
 pub struct TileCache {
     cache: Option<Cache<TileKey, Cached, TileWeighter>>,
@@ -123,16 +135,28 @@ impl TileCache {
         match &self.cache {
             // The common case, a hit, without the placeholder machinery.
             Some(c) => match c.get(key) {
-                Some(hit) => Ok(hit),
-                None => c.get_or_insert_async(key, render).await,
+                Some(hit) => {
+                    cache_metric(&HITS, "urbis_tile_cache_hits_total").increment(1);
+                    Ok(hit)
+                }
+                None => {
+                    cache_metric(&MISSES, "urbis_tile_cache_misses_total").increment(1);
+                    let out = c.get_or_insert_async(key, render).await;
+                    metrics::gauge!("urbis_tile_cache_bytes").set(c.weight() as f64);
+                    out
+                }
             },
-            None => render.await,
+            None => {
+                cache_metric(&MISSES, "urbis_tile_cache_misses_total").increment(1);
+                render.await
+            }
         }
     }
 
     pub fn clear(&self) {
         if let Some(c) = &self.cache {
             c.clear();
+            metrics::gauge!("urbis_tile_cache_bytes").set(0.0);
         }
     }
 
