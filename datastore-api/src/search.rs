@@ -430,6 +430,9 @@ impl SearchIndex {
     /// What the index holds in RAM (bytes): tantivy's segments and an estimate of the record
     /// columns. Both grow with the number of records (about 1 KB per record together).
     pub fn memory(&self) -> IndexMemory {
+        // A searcher of the latest segments: merges finished since the last commit have
+        // replaced (and freed) older ones.
+        let _ = self.reader.reload();
         let text = self
             .reader
             .searcher()
@@ -1164,5 +1167,8 @@ mod tests {
         idx.remove("b").unwrap();
         assert_eq!(q("jardin").total, 0);
         assert_eq!(idx.len(), 2);
+        let m = idx.memory();
+        assert_eq!(m.records, 2);
+        assert!(m.text_bytes > 0 && m.column_bytes > 0, "{m:?}");
     }
 }

@@ -2,6 +2,7 @@
 //! and what each source last delivered. Catalogue records themselves are written through the
 //! catalogue's store.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -405,6 +406,56 @@ impl JobDb {
         rows.iter().map(Self::harvested_of).collect()
     }
 
+    /// [`JobDb::harvested`] for many original ids of a source at once (a page).
+    pub async fn harvested_many(
+        &self,
+        source: &str,
+        original_ids: &[&str],
+    ) -> Result<HashMap<String, Harvested>, sqlx::Error> {
+        let mut out = HashMap::new();
+        for chunk in original_ids.chunks(ROWS_PER_STATEMENT) {
+            let list = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
+            let rows = sqlx::query(
+                "SELECT * FROM harvested WHERE source_id = ? AND original_id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(source)
+            .bind(list)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
+                let h = Self::harvested_of(r)?;
+                out.insert(h.original_id.clone(), h);
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`JobDb::by_dataset_uri`] for many URIs at once (a page): URI → records, in the same
+    /// order.
+    pub async fn by_dataset_uris(
+        &self,
+        uris: &[&str],
+    ) -> Result<HashMap<String, Vec<Harvested>>, sqlx::Error> {
+        let mut out: HashMap<String, Vec<Harvested>> = HashMap::new();
+        for chunk in uris.chunks(ROWS_PER_STATEMENT) {
+            let list = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
+            let rows = sqlx::query(
+                "SELECT * FROM harvested WHERE dataset_uri IN (SELECT value FROM json_each(?)) AND linked = 0
+                 ORDER BY last_seen_at",
+            )
+            .bind(list)
+            .fetch_all(&self.pool)
+            .await?;
+            for r in &rows {
+                let h = Self::harvested_of(r)?;
+                if let Some(u) = h.dataset_uri.clone() {
+                    out.entry(u).or_default().push(h);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn source_entries(&self, source: &str) -> Result<Vec<Harvested>, sqlx::Error> {
         let rows = sqlx::query("SELECT * FROM harvested WHERE source_id = ? ORDER BY original_id")
             .bind(source)
@@ -431,9 +482,22 @@ impl JobDb {
         }
         let mut tx = self.pool.begin().await?;
         let now = datastore_api::store::now();
+        // Per-record results are independent of the rest: one statement for all of them.
+        // Runs of `Seen` rows likewise; other writes keep their order.
+        let mut results = Vec::new();
+        let mut seen = Vec::new();
         for w in writes {
-            write_one(&mut tx, job, w, &now).await?;
+            match w {
+                Write::Record(r) => results.push(r),
+                Write::Seen(h) => seen.push(h),
+                other => {
+                    insert_seen(&mut tx, &std::mem::take(&mut seen), &now).await?;
+                    write_one(&mut tx, other).await?;
+                }
+            }
         }
+        insert_seen(&mut tx, &seen, &now).await?;
+        insert_results(&mut tx, job, &results).await?;
         if let Some((stage, c)) = progress {
             progress_in(&mut tx, job, stage, c, &now).await?;
         }
@@ -441,54 +505,88 @@ impl JobDb {
     }
 }
 
-async fn write_one(
+/// Rows written by one statement (a JSON array bound as a single parameter).
+const ROWS_PER_STATEMENT: usize = 500;
+
+async fn insert_results(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
     job: i64,
-    w: &Write,
+    results: &[&NewRecord],
+) -> Result<(), sqlx::Error> {
+    for chunk in results.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<serde_json::Value> = chunk
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "seq": r.seq,
+                    "original_id": r.original_id,
+                    "record_id": r.record_id,
+                    "status": r.status,
+                    "stage": r.stage,
+                    "reason": r.reason.as_ref().map(|r| r.chars().take(2000).collect::<String>()),
+                    "url": r.url,
+                    "unmapped": (!r.unmapped.is_empty())
+                        .then(|| serde_json::to_string(&r.unmapped).unwrap_or_default()),
+                })
+            })
+            .collect();
+        sqlx::query(
+            "INSERT INTO job_records (job_id, seq, original_id, record_id, status, stage, reason, url, unmapped)
+             SELECT ?1, json_extract(value, '$.seq'), json_extract(value, '$.original_id'),
+               json_extract(value, '$.record_id'), json_extract(value, '$.status'), json_extract(value, '$.stage'),
+               json_extract(value, '$.reason'), json_extract(value, '$.url'), json_extract(value, '$.unmapped')
+             FROM json_each(?2)",
+        )
+        .bind(job)
+        .bind(serde_json::Value::Array(rows).to_string())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn insert_seen(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    seen: &[&Harvested],
     now: &str,
 ) -> Result<(), sqlx::Error> {
+    for chunk in seen.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<serde_json::Value> = chunk
+            .iter()
+            .map(|h| {
+                serde_json::json!({
+                    "s": h.source_id,
+                    "o": h.original_id,
+                    "r": h.record_id,
+                    "u": h.dataset_uri,
+                    "l": h.linked as i64,
+                })
+            })
+            .collect();
+        // In array order: a later row for the same key updates the earlier one.
+        sqlx::query(
+            "INSERT INTO harvested (source_id, original_id, record_id, dataset_uri, linked, last_seen_at, missing_since)
+             SELECT json_extract(value, '$.s'), json_extract(value, '$.o'), json_extract(value, '$.r'),
+               json_extract(value, '$.u'), json_extract(value, '$.l'), ?2, NULL
+             FROM json_each(?1) WHERE true
+             ON CONFLICT (source_id, original_id) DO UPDATE SET record_id = excluded.record_id,
+               dataset_uri = excluded.dataset_uri, linked = excluded.linked, last_seen_at = excluded.last_seen_at,
+               missing_since = NULL",
+        )
+        .bind(serde_json::Value::Array(rows).to_string())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn write_one(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    w: &Write,
+) -> Result<(), sqlx::Error> {
     match w {
-        Write::Record(r) => {
-            let reason = r
-                .reason
-                .as_ref()
-                .map(|r| r.chars().take(2000).collect::<String>());
-            sqlx::query(
-                "INSERT INTO job_records (job_id, seq, original_id, record_id, status, stage, reason, url, unmapped)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(job)
-            .bind(r.seq)
-            .bind(&r.original_id)
-            .bind(&r.record_id)
-            .bind(r.status)
-            .bind(r.stage)
-            .bind(reason)
-            .bind(&r.url)
-            .bind(
-                (!r.unmapped.is_empty())
-                    .then(|| serde_json::to_string(&r.unmapped).unwrap_or_default()),
-            )
-            .execute(&mut **tx)
-            .await?;
-        }
-        Write::Seen(h) => {
-            sqlx::query(
-                "INSERT INTO harvested (source_id, original_id, record_id, dataset_uri, linked, last_seen_at, missing_since)
-                 VALUES (?, ?, ?, ?, ?, ?, NULL)
-                 ON CONFLICT (source_id, original_id) DO UPDATE SET record_id = excluded.record_id,
-                   dataset_uri = excluded.dataset_uri, linked = excluded.linked, last_seen_at = excluded.last_seen_at,
-                   missing_since = NULL",
-            )
-            .bind(&h.source_id)
-            .bind(&h.original_id)
-            .bind(&h.record_id)
-            .bind(&h.dataset_uri)
-            .bind(h.linked as i64)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?;
-        }
+        Write::Record(_) | Write::Seen(_) => {}
         Write::Forget {
             source,
             original_id,
@@ -544,4 +642,96 @@ async fn progress_in(
     .execute(&mut **tx)
     .await
     .map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(original_id: &str, record_id: &str, uri: Option<&str>, linked: bool) -> Harvested {
+        Harvested {
+            source_id: "s".into(),
+            original_id: original_id.into(),
+            record_id: record_id.into(),
+            dataset_uri: uri.map(str::to_string),
+            linked,
+            missing_since: None,
+        }
+    }
+
+    fn rec(seq: i64, id: &str, status: &'static str) -> Write {
+        Write::Record(NewRecord {
+            seq,
+            original_id: Some(id.into()),
+            record_id: None,
+            status,
+            stage: Some("import"),
+            reason: (status == "failed").then(|| "x".repeat(3000)),
+            url: Some("http://127.0.0.1/p".into()),
+            unmapped: if seq == 1 {
+                vec!["a \"b\"".into()]
+            } else {
+                vec![]
+            },
+        })
+    }
+
+    #[tokio::test]
+    async fn apply_writes_a_page_in_order_in_one_transaction() {
+        let db = JobDb::in_memory().await.unwrap();
+        let job = db.start_job("s", "test", false).await.unwrap().unwrap();
+        let counts = Counts {
+            pages: 1,
+            seen: 3,
+            created: 2,
+            ..Default::default()
+        };
+        let writes = vec![
+            rec(1, "a", "created"),
+            Write::Seen(h("a", "r-a", Some("u1"), false)),
+            Write::Seen(h("b", "r-b", Some("u2"), false)),
+            // The same key again in the run: the later row wins.
+            Write::Seen(h("b", "r-b2", Some("u3"), false)),
+            rec(2, "b", "created"),
+            Write::Forget {
+                source: "s".into(),
+                original_id: "a".into(),
+            },
+            Write::Seen(h("c", "r-c", None, true)),
+            Write::MarkMissing {
+                source: "s".into(),
+                original_id: "c".into(),
+                since: "2026-01-01T00:00:00Z".into(),
+            },
+            rec(3, "c", "failed"),
+        ];
+        db.apply(job, &writes, Some(("import", &counts)))
+            .await
+            .unwrap();
+        let entries = db.source_entries("s").await.unwrap();
+        assert_eq!(entries.len(), 2, "{entries:?}");
+        assert_eq!(entries[0].record_id, "r-b2");
+        assert_eq!(entries[0].dataset_uri.as_deref(), Some("u3"));
+        assert!(entries[1].linked);
+        assert_eq!(
+            entries[1].missing_since.as_deref(),
+            Some("2026-01-01T00:00:00Z")
+        );
+        let many = db.harvested_many("s", &["b", "c", "zz"]).await.unwrap();
+        assert_eq!(many.len(), 2);
+        // Linked rows do not count for a dataset URI.
+        let uris = db.by_dataset_uris(&["u3", "u1"]).await.unwrap();
+        assert_eq!(uris.len(), 1);
+        assert_eq!(uris["u3"][0].original_id, "b");
+        let recs = db.job_records(job, None, 0, 10).await.unwrap();
+        let got: Vec<(&str, &str)> = recs
+            .iter()
+            .map(|r| (r.original_id.as_deref().unwrap(), r.status.as_str()))
+            .collect();
+        assert_eq!(got, [("a", "created"), ("b", "created"), ("c", "failed")]);
+        assert_eq!(recs[0].unmapped, ["a \"b\""]);
+        assert_eq!(recs[2].reason.as_ref().unwrap().len(), 2000);
+        let j = db.job(job).await.unwrap().unwrap();
+        assert_eq!((j.stage.as_str(), j.seen, j.created), ("import", 3, 2));
+    }
 }

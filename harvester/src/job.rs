@@ -6,7 +6,7 @@
 //! recognised by their content hash). Archiving runs only after a complete, non-empty walk of
 //! the source: a failed page or an empty answer never archives anything.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use datastore_api::model::{Agent, Dataset, Multilingual, Origin, Provenance};
@@ -70,6 +70,18 @@ struct Run<'a> {
     /// archives nothing.
     incremental: bool,
     batch: Batch,
+    /// The job database's rows for the current page, read in two queries; dropped when a
+    /// batch is applied (later lookups of the page then query one by one).
+    cache: Option<PageCache>,
+}
+
+/// What the job database knew of a page's records when it started.
+#[derive(Default)]
+struct PageCache {
+    /// Every original id of the page: its row, if any.
+    prior: HashMap<String, Option<Harvested>>,
+    /// The dataset URIs of the page's records without an own row: the rows carrying them.
+    by_uri: HashMap<String, Vec<Harvested>>,
 }
 
 impl Harvester {
@@ -131,6 +143,7 @@ impl Harvester {
             seen: HashSet::new(),
             incremental: false,
             batch: Batch::default(),
+            cache: None,
         };
         let outcome = run.execute(force, on_progress).await;
         let (status, message) = match outcome {
@@ -387,6 +400,7 @@ impl Run<'_> {
                             &[],
                         );
                     }
+                    self.prefetch(&parsed.records).await?;
                     for m in parsed.records {
                         self.import(m, &page.url).await?;
                     }
@@ -440,7 +454,14 @@ impl Run<'_> {
             self.flush("import").await?;
         }
         let src = self.source.id.clone();
-        let prior = self.h.db.harvested(&src, &m.original_id).await?;
+        let prior = match self
+            .cache
+            .as_mut()
+            .and_then(|c| c.prior.remove(&m.original_id))
+        {
+            Some(cached) => cached,
+            None => self.h.db.harvested(&src, &m.original_id).await?,
+        };
         let prior_uri = prior.as_ref().and_then(|p| p.dataset_uri.clone());
         let mut target: Option<String> = None;
         let mut renamed_from: Option<String> = None;
@@ -448,7 +469,11 @@ impl Run<'_> {
             Some(p) if !p.linked => target = Some(p.record_id.clone()),
             _ => {
                 if let Some(uri) = &m.dataset_uri {
-                    let same_uri = self.h.db.by_dataset_uri(uri).await?;
+                    let cached = self.cache.as_ref().and_then(|c| c.by_uri.get(uri));
+                    let same_uri = match cached {
+                        Some(rows) => rows.clone(),
+                        None => self.h.db.by_dataset_uri(uri).await?,
+                    };
                     if let Some(own) = same_uri
                         .iter()
                         .find(|h| h.source_id == src && h.original_id != m.original_id)
@@ -586,9 +611,38 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// Read the job database's rows for a page's records in two queries.
+    async fn prefetch(&mut self, records: &[Mapped]) -> Result<(), RunError> {
+        let ids: Vec<&str> = records.iter().map(|m| m.original_id.as_str()).collect();
+        let rows = self.h.db.harvested_many(&self.source.id, &ids).await?;
+        let mut cache = PageCache::default();
+        let mut uris: Vec<&str> = Vec::new();
+        for m in records {
+            let row = rows.get(&m.original_id).cloned();
+            if row.as_ref().is_none_or(|r| r.linked) {
+                if let Some(u) = &m.dataset_uri {
+                    uris.push(u);
+                }
+            }
+            cache.prior.insert(m.original_id.clone(), row);
+        }
+        uris.sort_unstable();
+        uris.dedup();
+        if !uris.is_empty() {
+            cache.by_uri = self.h.db.by_dataset_uris(&uris).await?;
+            // A URI without rows is known too.
+            for u in uris {
+                cache.by_uri.entry(u.to_string()).or_default();
+            }
+        }
+        self.cache = Some(cache);
+        Ok(())
+    }
+
     /// Write the queued records in one catalogue transaction (one search-index commit), then
     /// every queued job-database write with the job's progress in one transaction.
     async fn flush(&mut self, stage: &str) -> Result<(), RunError> {
+        self.cache = None;
         let mut datasets = std::mem::take(&mut self.batch.datasets);
         let records = std::mem::take(&mut self.batch.records);
         self.batch.original_ids.clear();

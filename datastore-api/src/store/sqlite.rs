@@ -150,6 +150,19 @@ async fn write(
     actor: &str,
 ) -> Result<Dataset, CatalogError> {
     let old = fetch(tx, &ds.id).await?;
+    let stored = write_doc(tx, ds, actor, old.as_ref()).await?;
+    bump(tx).await?;
+    Ok(stored)
+}
+
+/// Write `ds` over `old` (the stored record with its id, if any) with its audit entry; the
+/// caller bumps the revision.
+async fn write_doc(
+    tx: &mut Transaction<'_, Sqlite>,
+    ds: &Dataset,
+    actor: &str,
+    old: Option<&Dataset>,
+) -> Result<Dataset, CatalogError> {
     let mut ds = ds.clone();
     let at = now();
     ds.record.issued = old
@@ -190,21 +203,28 @@ async fn write(
         )),
         e => CatalogError::Database(e),
     })?;
-    let (action, detail) = match &old {
+    let (action, detail) = match old {
         None => ("create", None),
         Some(o) => ("update", Some(changed_fields(o, &ds))),
     };
     audit(tx, actor, action, "dataset", &ds.id, detail).await?;
-    bump(tx).await?;
     Ok(ds)
 }
 
-/// [`CatalogStore::upsert_by_provenance`] in the caller's transaction.
-async fn upsert_in(
-    tx: &mut Transaction<'_, Sqlite>,
-    ds: &Dataset,
-    actor: &str,
-) -> Result<Upserted, CatalogError> {
+/// What an upsert by provenance has to do.
+enum Plan {
+    /// Same checksum, not archived: nothing to write.
+    Unchanged(String),
+    /// Write the prepared record over `old` (none when created).
+    Write {
+        ds: Box<Dataset>,
+        old: Option<Box<Dataset>>,
+        action: UpsertAction,
+    },
+}
+
+/// Decide an upsert by provenance (reads only, in the caller's transaction).
+async fn plan(tx: &mut Transaction<'_, Sqlite>, ds: &Dataset) -> Result<Plan, CatalogError> {
     let Some(prov) = ds.record.provenance.as_ref() else {
         return Err(CatalogError::Other(format!(
             "record {} has no provenance",
@@ -212,7 +232,7 @@ async fn upsert_in(
         )));
     };
     let existing = sqlx::query(
-        "SELECT id, checksum, archived_at, published FROM records WHERE source_id = ? AND original_id = ?",
+        "SELECT id, checksum, archived_at, published, doc FROM records WHERE source_id = ? AND original_id = ?",
     )
     .bind(&prov.source_id)
     .bind(&prov.original_id)
@@ -220,25 +240,25 @@ async fn upsert_in(
     .await?;
     let mut ds = ds.clone();
     ds.record.origin = Origin::Harvested;
-    let action = match existing {
+    match existing {
         Some(row) => {
             let id: String = row.try_get("id")?;
             let checksum: Option<String> = row.try_get("checksum")?;
             let archived: Option<String> = row.try_get("archived_at")?;
             let published: i64 = row.try_get("published")?;
             if archived.is_none() && checksum.is_some() && checksum == prov.checksum {
-                return Ok(Upserted {
-                    outcome: UpsertOutcome {
-                        id,
-                        action: UpsertAction::Unchanged,
-                    },
-                    stored: None,
-                });
+                return Ok(Plan::Unchanged(id));
             }
+            let doc: String = row.try_get("doc")?;
+            let old = decode(&id, &doc)?;
             ds.id = id;
             ds.record.published = published != 0;
             ds.record.archived_at = None;
-            UpsertAction::Updated
+            Ok(Plan::Write {
+                ds: Box::new(ds),
+                old: Some(Box::new(old)),
+                action: UpsertAction::Updated,
+            })
         }
         None => {
             let taken: Option<String> =
@@ -252,17 +272,23 @@ async fn upsert_in(
                     ds.id
                 )));
             }
-            UpsertAction::Created
+            Ok(Plan::Write {
+                ds: Box::new(ds),
+                old: None,
+                action: UpsertAction::Created,
+            })
         }
-    };
-    let stored = write(tx, &ds, actor).await?;
-    Ok(Upserted {
+    }
+}
+
+fn unchanged(id: String) -> Upserted {
+    Upserted {
         outcome: UpsertOutcome {
-            id: stored.id.clone(),
-            action,
+            id,
+            action: UpsertAction::Unchanged,
         },
-        stored: Some(stored),
-    })
+        stored: None,
+    }
 }
 
 fn row_provenance(r: &SqliteRow) -> Result<ProvenanceEntry, CatalogError> {
@@ -543,9 +569,19 @@ impl CatalogStore for SqliteCatalog {
     ) -> BoxFuture<'a, Result<UpsertOutcome, CatalogError>> {
         Box::pin(async move {
             let mut tx = self.pool.begin().await?;
-            let done = upsert_in(&mut tx, ds, actor).await?;
+            let outcome = match plan(&mut tx, ds).await? {
+                Plan::Unchanged(id) => unchanged(id).outcome,
+                Plan::Write { ds, old, action } => {
+                    let stored = write_doc(&mut tx, &ds, actor, old.as_deref()).await?;
+                    bump(&mut tx).await?;
+                    UpsertOutcome {
+                        id: stored.id,
+                        action,
+                    }
+                }
+            };
             tx.commit().await?;
-            Ok(done.outcome)
+            Ok(outcome)
         })
     }
 
@@ -560,20 +596,42 @@ impl CatalogStore for SqliteCatalog {
                 return Ok(out);
             }
             let mut tx = self.pool.begin().await?;
+            let mut written = false;
             for ds in records {
-                // A savepoint per record: a record that fails leaves no trace and does not
-                // fail the others.
+                let (ds, old, action) = match plan(&mut tx, ds).await {
+                    Ok(Plan::Unchanged(id)) => {
+                        out.push(Ok(unchanged(id)));
+                        continue;
+                    }
+                    Ok(Plan::Write { ds, old, action }) => (ds, old, action),
+                    Err(e) => {
+                        out.push(Err(e));
+                        continue;
+                    }
+                };
+                // A savepoint per written record: one that fails leaves no trace and does
+                // not fail the others.
                 let mut sp = sqlx::Acquire::begin(&mut tx).await?;
-                match upsert_in(&mut sp, ds, actor).await {
-                    Ok(done) => {
+                match write_doc(&mut sp, &ds, actor, old.as_deref()).await {
+                    Ok(stored) => {
                         sp.commit().await?;
-                        out.push(Ok(done));
+                        written = true;
+                        out.push(Ok(Upserted {
+                            outcome: UpsertOutcome {
+                                id: stored.id.clone(),
+                                action,
+                            },
+                            stored: Some(stored),
+                        }));
                     }
                     Err(e) => {
                         sp.rollback().await?;
                         out.push(Err(e));
                     }
                 }
+            }
+            if written {
+                bump(&mut tx).await?;
             }
             tx.commit().await?;
             Ok(out)
@@ -1056,7 +1114,8 @@ mod tests {
             .await
             .unwrap()
             .is_empty());
-        assert_eq!(s.revision().await.unwrap(), r0 + 3);
+        // One revision per transaction.
+        assert_eq!(s.revision().await.unwrap(), r0 + 1);
         assert!(s
             .upsert_by_provenance_many(&[], "x")
             .await
