@@ -29,11 +29,15 @@ centre="$root/../shared/data/urbis/UrbISVector_centre_31370.gpkg"
 helper="$root/benches/tiles/tiles.py"
 [[ -f "$centre" ]] || { echo "missing $centre (../shared)" >&2; exit 1; }
 
-# The in-process render timer, built once (the same executable all along the run).
-render_bin="$(cd "$root" && cargo bench --bench tiles_render --no-run 2>&1 \
-    | sed -n 's/.*Executable .*(\(.*tiles_render-[0-9a-f]*\)).*/\1/p' | tail -1)"
-[[ -n "$render_bin" && -x "$root/$render_bin" ]] || { echo "cannot build the tiles_render bench" >&2; exit 1; }
-render_bin="$root/$render_bin"
+# The in-process render timer, built once (the same executable all along the run; or
+# TILES_RENDER_BIN, an already built `tiles_render` bench executable).
+render_bin="${TILES_RENDER_BIN:-}"
+if [[ -z "$render_bin" ]]; then
+    render_bin="$(cd "$root" && cargo bench --bench tiles_render --no-run 2>&1 \
+        | sed -n 's/.*Executable .*(\(.*tiles_render-[0-9a-f]*\)).*/\1/p' | tail -1)"
+    [[ -n "$render_bin" ]] && render_bin="$root/$render_bin"
+fi
+[[ -n "$render_bin" && -x "$render_bin" ]] || { echo "cannot build the tiles_render bench" >&2; exit 1; }
 if [[ -z "${URBIS_BIN:-}" ]]; then
     (cd "$root" && cargo build --release --quiet --bin urbis)
     URBIS_BIN="$root/target/release/urbis"
