@@ -23,6 +23,9 @@ pub struct Settings {
     pub check_urls: bool,
     /// Seconds between two rounds of URL checks.
     pub check_interval_secs: u64,
+    /// Seconds between two looks for records written by other processes (`urbis harvest run`
+    /// from the command line…) to bring into the search index; 0: never.
+    pub index_refresh_secs: u64,
 }
 
 impl Default for Settings {
@@ -30,6 +33,7 @@ impl Default for Settings {
         Settings {
             check_urls: false,
             check_interval_secs: 86_400,
+            index_refresh_secs: 5,
         }
     }
 }
@@ -108,6 +112,23 @@ async fn check_urls_loop(state: CatalogState, every: std::time::Duration) {
             started.elapsed()
         );
         tokio::time::sleep(every).await;
+    }
+}
+
+/// Keep the search index in step with records written by other processes (the CLI's harvests
+/// and generated catalogues write the database directly): one cheap query per round when
+/// nothing changed.
+async fn refresh_index_loop(state: CatalogState, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        match state.refresh_index().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!("catalogue: {n} changed records re-indexed"),
+            Err(e) => tracing::warn!("catalogue: cannot refresh the search index: {e}"),
+        }
     }
 }
 
@@ -199,6 +220,12 @@ pub async fn mount(ctx: &ServerContext) -> Result<Mounted> {
     urbis_datasets::sync(&state, &current, &ctx.engine, &system_base)
         .await
         .context("cannot write the UrbIS datasets into the catalogue")?;
+    if ctx.cfg.catalog.index_refresh_secs > 0 {
+        tokio::spawn(refresh_index_loop(
+            state.clone(),
+            std::time::Duration::from_secs(ctx.cfg.catalog.index_refresh_secs),
+        ));
+    }
     if state.check_urls {
         tokio::spawn(check_urls_loop(
             state.clone(),

@@ -49,6 +49,9 @@ pub struct CatalogState {
     pub check_urls: bool,
     /// The in-memory admin key from `URBIS_ADMIN_KEY`, if any.
     pub bootstrap_key: Option<admin::BootstrapKey>,
+    /// The audit entry up to which the search index follows the store (see
+    /// [`CatalogState::refresh_index`]); the lock serialises refreshes.
+    index_mark: Arc<tokio::sync::Mutex<i64>>,
 }
 
 /// A system record's links rewritten from `from` (the base URL it was stored with) to `base`;
@@ -83,6 +86,7 @@ impl CatalogState {
             url_checks: Arc::new(mqa::UrlChecks::default()),
             check_urls: false,
             bootstrap_key: None,
+            index_mark: Arc::new(tokio::sync::Mutex::new(0)),
         })
     }
 
@@ -106,6 +110,10 @@ impl CatalogState {
 
     /// Index every stored record (at start); returns the number of records.
     pub async fn rebuild_index(&self) -> Result<u64, CatalogError> {
+        let mut mark = self.index_mark.lock().await;
+        // Writes from now on are picked up by the next refresh (read before the scan, so that
+        // none is missed).
+        *mark = self.store.audit_head().await?;
         let mut batch = Vec::with_capacity(2_000);
         let mut result = Ok(());
         let search = self.search.clone();
@@ -121,6 +129,49 @@ impl CatalogState {
             .await?;
         result.map_err(index_err)?;
         self.search.upsert_many(&batch).map_err(index_err)?;
+        Ok(n)
+    }
+
+    /// Bring the search index up to date with records written by other processes (`urbis
+    /// harvest run`, `urbis catalog generate` on the same database): the records named by the
+    /// audit log since the last rebuild or refresh are read again and indexed, or dropped when
+    /// deleted. One cheap query when nothing changed. Returns the number of records re-read.
+    ///
+    /// This process's own writes are indexed at once by the write methods; they are re-read
+    /// here once more (idempotent).
+    pub async fn refresh_index(&self) -> Result<usize, CatalogError> {
+        let mut mark = self.index_mark.lock().await;
+        let head = self.store.audit_head().await?;
+        if head <= *mark {
+            return Ok(0);
+        }
+        const CHUNK: u32 = 1_000;
+        let mut n = 0;
+        loop {
+            let changes = self.store.dataset_changes(*mark, CHUNK).await?;
+            let Some(last) = changes.last().map(|c| c.0) else {
+                break;
+            };
+            let complete = changes.len() < CHUNK as usize;
+            let mut ids: Vec<String> = changes.into_iter().map(|c| c.1).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let found = self.store.get_datasets(&ids).await?;
+            let present: std::collections::HashSet<&str> =
+                found.iter().map(|d| d.id.as_str()).collect();
+            for id in ids.iter().filter(|id| !present.contains(id.as_str())) {
+                self.search.remove(id).map_err(index_err)?;
+            }
+            if !found.is_empty() {
+                self.search.upsert_many(&found).map_err(index_err)?;
+            }
+            n += ids.len();
+            *mark = last;
+            if complete {
+                break;
+            }
+        }
+        *mark = (*mark).max(head);
         Ok(n)
     }
 
@@ -257,4 +308,68 @@ pub fn router(state: CatalogState) -> Router {
         .merge(admin::router(state.clone()))
         .merge(ckan::router(state.clone()))
         .merge(publish::router(state.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Lang, Multilingual};
+    use crate::search::SearchQuery;
+    use crate::store::SqliteCatalog;
+
+    fn ds(id: &str, title: &str) -> Dataset {
+        let mut d = Dataset {
+            id: id.into(),
+            title: Multilingual::new().with(Lang::Fr, title),
+            description: Multilingual::new().with(Lang::Fr, "Description"),
+            ..Default::default()
+        };
+        d.record.published = true;
+        d
+    }
+
+    fn hits(state: &CatalogState, q: &str) -> Vec<String> {
+        state
+            .search
+            .search(&SearchQuery {
+                q: Some(q.into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.id)
+            .collect()
+    }
+
+    /// Another process's writes (here: a second state on the same database file) reach the
+    /// index with `refresh_index`.
+    #[tokio::test]
+    async fn refresh_index_follows_other_writers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("catalog.sqlite");
+        let server =
+            CatalogState::new(Arc::new(SqliteCatalog::open(&path).await.unwrap()), None).unwrap();
+        let cli =
+            CatalogState::new(Arc::new(SqliteCatalog::open(&path).await.unwrap()), None).unwrap();
+        cli.put_dataset(&ds("a", "Arbres"), "cli").await.unwrap();
+        assert_eq!(server.rebuild_index().await.unwrap(), 1);
+        assert_eq!(server.refresh_index().await.unwrap(), 0);
+        cli.put_dataset(&ds("b", "Bancs publics"), "cli")
+            .await
+            .unwrap();
+        cli.put_dataset(&ds("a", "Arbres remarquables"), "cli")
+            .await
+            .unwrap();
+        assert!(hits(&server, "bancs").is_empty());
+        assert_eq!(server.refresh_index().await.unwrap(), 2);
+        assert_eq!(hits(&server, "bancs"), ["b"]);
+        assert_eq!(hits(&server, "remarquables"), ["a"]);
+        cli.delete_dataset("b", "cli").await.unwrap();
+        assert_eq!(server.refresh_index().await.unwrap(), 1);
+        assert!(hits(&server, "bancs").is_empty());
+        assert_eq!(server.search.len(), 1);
+        // Nothing new: nothing re-read.
+        assert_eq!(server.refresh_index().await.unwrap(), 0);
+    }
 }

@@ -315,6 +315,19 @@ pub trait CatalogStore: Send + Sync {
 
     /// A counter increased by every write of records or publishers.
     fn revision(&self) -> BoxFuture<'_, Result<i64, CatalogError>>;
+
+    /// The newest audit entry's id (0 when none): where [`CatalogStore::dataset_changes`]
+    /// starts for writes made after now.
+    fn audit_head(&self) -> BoxFuture<'_, Result<i64, CatalogError>>;
+
+    /// Records written (created, updated, deleted, published, archived…) by any process after
+    /// audit entry `after`: `(audit id, record id)` in audit order, at most `limit`
+    /// (≤ [`MAX_PAGE`]). A search index follows the store's changes with it.
+    fn dataset_changes<'a>(
+        &'a self,
+        after: i64,
+        limit: u32,
+    ) -> BoxFuture<'a, Result<Vec<(i64, String)>, CatalogError>>;
 }
 
 /// The current instant as the store writes it: RFC 3339 UTC to the second

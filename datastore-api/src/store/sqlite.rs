@@ -879,6 +879,34 @@ impl CatalogStore for SqliteCatalog {
                 .await?)
         })
     }
+
+    fn audit_head(&self) -> BoxFuture<'_, Result<i64, CatalogError>> {
+        Box::pin(async move {
+            let head: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit")
+                .fetch_one(&self.pool)
+                .await?;
+            Ok(head.unwrap_or(0))
+        })
+    }
+
+    fn dataset_changes<'a>(
+        &'a self,
+        after: i64,
+        limit: u32,
+    ) -> BoxFuture<'a, Result<Vec<(i64, String)>, CatalogError>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT id, target_id FROM audit WHERE id > ? AND target_type = 'dataset' ORDER BY id LIMIT ?",
+            )
+            .bind(after)
+            .bind(limit.min(MAX_PAGE) as i64)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("target_id")?)))
+                .collect()
+        })
+    }
 }
 
 /// Write a state change (publish, archive…) audited under its own action.
@@ -966,7 +994,19 @@ mod tests {
                 .record
                 .published
         );
+        let mark = s.audit_head().await.unwrap();
+        assert!(mark > 0);
+        assert!(s.dataset_changes(mark, 10).await.unwrap().is_empty());
         assert!(s.delete_dataset("d1", "editor").await.unwrap());
+        s.put_dataset(&ds("d9"), "editor").await.unwrap();
+        let changes = s.dataset_changes(mark, 10).await.unwrap();
+        assert_eq!(
+            changes.iter().map(|c| c.1.as_str()).collect::<Vec<_>>(),
+            ["d1", "d9"]
+        );
+        assert!(changes[0].0 > mark && changes[1].0 > changes[0].0);
+        assert_eq!(s.dataset_changes(mark, 1).await.unwrap().len(), 1);
+        s.delete_dataset("d9", "editor").await.unwrap();
         assert!(!s.delete_dataset("d1", "editor").await.unwrap());
         assert_eq!(
             s.audit(Some("d1"), None, 10).await.unwrap()[0].action,
