@@ -772,7 +772,7 @@ impl Run<'_> {
                 .provenance_page(&src, &after, ARCHIVE_PAGE)
                 .await?;
             let Some(last) = entries.last() else { break };
-            after = last.id.clone();
+            after = last.original_id.clone();
             for e in entries {
                 self.archive_one(&src, e, now, &now_s, grace).await?;
             }

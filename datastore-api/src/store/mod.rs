@@ -230,8 +230,9 @@ pub trait CatalogStore: Send + Sync {
         source_id: &'a str,
     ) -> BoxFuture<'a, Result<Vec<ProvenanceEntry>, CatalogError>>;
 
-    /// The records of a harvest source in id order, at most `limit` (≤ [`MAX_PAGE`]) with an
-    /// id after `after` (keyset paging: memory stays bounded whatever the source's size).
+    /// The records of a harvest source in original-id order, at most `limit` (≤ [`MAX_PAGE`])
+    /// with an original id after `after` (keyset paging on the provenance index: memory stays
+    /// bounded whatever the source's size).
     fn provenance_page<'a>(
         &'a self,
         source_id: &'a str,

@@ -551,7 +551,7 @@ impl CatalogStore for SqliteCatalog {
         Box::pin(async move {
             let rows = sqlx::query(
                 "SELECT id, original_id, checksum, archived_at FROM records
-                 WHERE source_id = ? AND id > ? ORDER BY id LIMIT ?",
+                 WHERE source_id = ? AND original_id > ? ORDER BY original_id LIMIT ?",
             )
             .bind(source_id)
             .bind(after)
@@ -1146,11 +1146,14 @@ mod tests {
         assert_eq!(s.provenance_of_source("src").await.unwrap().len(), 2);
         let first = s.provenance_page("src", "", 1).await.unwrap();
         assert_eq!(first.len(), 1);
-        let rest = s.provenance_page("src", &first[0].id, 10).await.unwrap();
+        let rest = s
+            .provenance_page("src", &first[0].original_id, 10)
+            .await
+            .unwrap();
         assert_eq!(rest.len(), 1);
-        assert!(rest[0].id > first[0].id);
+        assert!(rest[0].original_id > first[0].original_id);
         assert!(s
-            .provenance_page("src", &rest[0].id, 10)
+            .provenance_page("src", &rest[0].original_id, 10)
             .await
             .unwrap()
             .is_empty());
