@@ -228,6 +228,21 @@ impl CatalogState {
         Ok(stored)
     }
 
+    /// Archive (or bring back) many records in one transaction and one index commit.
+    pub async fn set_archived_many(
+        &self,
+        ids: &[String],
+        archived: bool,
+        actor: &str,
+    ) -> Result<Vec<Option<Dataset>>, CatalogError> {
+        let stored = self.store.set_archived_many(ids, archived, actor).await?;
+        let written: Vec<Dataset> = stored.iter().flatten().cloned().collect();
+        if !written.is_empty() {
+            self.search.upsert_many(&written).map_err(index_err)?;
+        }
+        Ok(stored)
+    }
+
     /// Write a harvested record by provenance (see [`CatalogStore::upsert_by_provenance`]).
     pub async fn upsert_by_provenance(
         &self,

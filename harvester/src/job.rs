@@ -773,15 +773,25 @@ impl Run<'_> {
                 .await?;
             let Some(last) = entries.last() else { break };
             after = last.original_id.clone();
+            let mut to_archive = Vec::new();
             for e in entries {
-                self.archive_one(&src, e, now, &now_s, grace).await?;
+                self.archive_one(&src, e, now, &now_s, grace, &mut to_archive)
+                    .await?;
+            }
+            // The page's archived records in one transaction and one index commit.
+            if !to_archive.is_empty() {
+                self.h
+                    .catalog
+                    .set_archived_many(&to_archive, true, &self.actor)
+                    .await?;
             }
             self.flush("archive").await?;
         }
         Ok(())
     }
 
-    /// Mark a record the walk did not list as missing, or archive it after the grace period.
+    /// Mark a record the walk did not list as missing, or queue it for archiving after the
+    /// grace period.
     async fn archive_one(
         &mut self,
         src: &str,
@@ -789,6 +799,7 @@ impl Run<'_> {
         now: time::OffsetDateTime,
         now_s: &str,
         grace: time::Duration,
+        to_archive: &mut Vec<String>,
     ) -> Result<(), RunError> {
         if self.seen.contains(&e.original_id) || e.archived_at.is_some() {
             return Ok(());
@@ -819,10 +830,7 @@ impl Run<'_> {
             time::OffsetDateTime::parse(&since, &time::format_description::well_known::Rfc3339)
                 .unwrap_or(now);
         if now - since_t >= grace {
-            self.h
-                .catalog
-                .set_archived(&e.id, true, &self.actor)
-                .await?;
+            to_archive.push(e.id.clone());
             self.counts.archived += 1;
             let reason = format!("not listed by the source since {since}");
             self.record(

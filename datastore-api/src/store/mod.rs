@@ -217,6 +217,15 @@ pub trait CatalogStore: Send + Sync {
         actor: &'a str,
     ) -> BoxFuture<'a, Result<Option<Dataset>, CatalogError>>;
 
+    /// [`CatalogStore::set_archived`] for many records in one transaction; `None` for an id
+    /// without record.
+    fn set_archived_many<'a>(
+        &'a self,
+        ids: &'a [String],
+        archived: bool,
+        actor: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Option<Dataset>>, CatalogError>>;
+
     /// The record harvested from `source_id` under `original_id`.
     fn find_by_provenance<'a>(
         &'a self,

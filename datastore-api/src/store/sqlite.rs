@@ -491,23 +491,26 @@ impl CatalogStore for SqliteCatalog {
     ) -> BoxFuture<'a, Result<Option<Dataset>, CatalogError>> {
         Box::pin(async move {
             let mut tx = self.pool.begin().await?;
-            let Some(mut ds) = fetch(&mut tx, id).await? else {
-                return Ok(None);
-            };
-            ds.record.archived_at = if archived {
-                ds.record.archived_at.or_else(|| Some(now()))
-            } else {
-                None
-            };
-            let stored = write_state(
-                &mut tx,
-                &ds,
-                actor,
-                if archived { "archive" } else { "unarchive" },
-            )
-            .await?;
+            let stored = archive_in(&mut tx, id, archived, actor).await?;
             tx.commit().await?;
-            Ok(Some(stored))
+            Ok(stored)
+        })
+    }
+
+    fn set_archived_many<'a>(
+        &'a self,
+        ids: &'a [String],
+        archived: bool,
+        actor: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Option<Dataset>>, CatalogError>> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin().await?;
+            let mut out = Vec::with_capacity(ids.len());
+            for id in ids {
+                out.push(archive_in(&mut tx, id, archived, actor).await?);
+            }
+            tx.commit().await?;
+            Ok(out)
         })
     }
 
@@ -909,6 +912,25 @@ impl CatalogStore for SqliteCatalog {
     }
 }
 
+/// Archive (or bring back) a record in the caller's transaction; `None` when there is none.
+async fn archive_in(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: &str,
+    archived: bool,
+    actor: &str,
+) -> Result<Option<Dataset>, CatalogError> {
+    let Some(mut ds) = fetch(tx, id).await? else {
+        return Ok(None);
+    };
+    ds.record.archived_at = if archived {
+        ds.record.archived_at.or_else(|| Some(now()))
+    } else {
+        None
+    };
+    let action = if archived { "archive" } else { "unarchive" };
+    write_state(tx, &ds, actor, action).await.map(Some)
+}
+
 /// Write a state change (publish, archive…) audited under its own action.
 async fn write_state(
     tx: &mut Transaction<'_, Sqlite>,
@@ -1063,6 +1085,16 @@ mod tests {
         let stored = s.get_dataset("h-1").await.unwrap().unwrap();
         assert!(stored.record.published);
         assert_eq!(stored.record.origin, Origin::Harvested);
+        // Many at once (one transaction); an unknown id gives None.
+        let both = s
+            .set_archived_many(&["h-1".into(), "nope".into()], true, "harvester:geobe")
+            .await
+            .unwrap();
+        assert!(both[0].as_ref().unwrap().record.archived_at.is_some() && both[1].is_none());
+        s.set_archived("h-1", false, "harvester:geobe")
+            .await
+            .unwrap();
+        assert!(s.get_dataset("h-1").await.unwrap().unwrap().is_public());
         // Archive, then the source lists it again: brought back.
         s.set_archived("h-1", true, "harvester:geobe")
             .await
