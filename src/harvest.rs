@@ -174,7 +174,10 @@ pub async fn run(cfg: &Config, cmd: Cmd) -> Result<()> {
             let store = SqliteCatalog::open(&path)
                 .await
                 .with_context(|| format!("cannot open the catalogue {}", path.display()))?;
-            let catalog = CatalogState::new(Arc::new(store), cfg.server.public_url.clone())?;
+            // This process never searches: the catalogue's index is a running server's, which
+            // picks the writes up through the audit log ([catalog] index_refresh_secs).
+            let catalog = CatalogState::new(Arc::new(store), cfg.server.public_url.clone())?
+                .without_index_updates();
             let h = Harvester::new(settings, db, catalog);
             let bar = ProgressBar::new_spinner();
             bar.set_style(

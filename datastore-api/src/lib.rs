@@ -52,6 +52,9 @@ pub struct CatalogState {
     /// The audit entry up to which the search index follows the store (see
     /// [`CatalogState::refresh_index`]); the lock serialises refreshes.
     index_mark: Arc<tokio::sync::Mutex<i64>>,
+    /// Whether the write methods update [`CatalogState::search`] (see
+    /// [`CatalogState::without_index_updates`]).
+    index_writes: bool,
 }
 
 /// A system record's links rewritten from `from` (the base URL it was stored with) to `base`;
@@ -87,6 +90,7 @@ impl CatalogState {
             check_urls: false,
             bootstrap_key: None,
             index_mark: Arc::new(tokio::sync::Mutex::new(0)),
+            index_writes: true,
         })
     }
 
@@ -94,6 +98,28 @@ impl CatalogState {
     pub fn with_system_base(mut self, base: &str) -> Self {
         self.system_base = Arc::from(base.trim_end_matches('/'));
         self
+    }
+
+    /// A state whose write methods leave the search index alone: for command-line writers
+    /// (`urbis harvest run`) that never search, so that their memory does not grow with the
+    /// records they write. A server picks their writes up with [`CatalogState::refresh_index`].
+    pub fn without_index_updates(mut self) -> Self {
+        self.index_writes = false;
+        self
+    }
+
+    fn index(&self, records: &[Dataset]) -> Result<(), CatalogError> {
+        if self.index_writes && !records.is_empty() {
+            self.search.upsert_many(records).map_err(index_err)?;
+        }
+        Ok(())
+    }
+
+    fn unindex(&self, id: &str) -> Result<(), CatalogError> {
+        if self.index_writes {
+            self.search.remove(id).map_err(index_err)?;
+        }
+        Ok(())
     }
 
     /// The MQA score of a record with the URL checks made so far.
@@ -178,7 +204,7 @@ impl CatalogState {
     /// Store a record (create or replace) and index it; returns the stored record.
     pub async fn put_dataset(&self, ds: &Dataset, actor: &str) -> Result<Dataset, CatalogError> {
         let stored = self.store.put_dataset(ds, actor).await?;
-        self.search.upsert(&stored).map_err(index_err)?;
+        self.index(std::slice::from_ref(&stored))?;
         Ok(stored)
     }
 
@@ -189,14 +215,14 @@ impl CatalogState {
         actor: &str,
     ) -> Result<Vec<Dataset>, CatalogError> {
         let stored = self.store.put_datasets(records, actor).await?;
-        self.search.upsert_many(&stored).map_err(index_err)?;
+        self.index(&stored)?;
         Ok(stored)
     }
 
     /// Delete a record and drop it from the index.
     pub async fn delete_dataset(&self, id: &str, actor: &str) -> Result<bool, CatalogError> {
         let done = self.store.delete_dataset(id, actor).await?;
-        self.search.remove(id).map_err(index_err)?;
+        self.unindex(id)?;
         Ok(done)
     }
 
@@ -209,7 +235,7 @@ impl CatalogState {
     ) -> Result<Option<Dataset>, CatalogError> {
         let stored = self.store.set_published(id, published, actor).await?;
         if let Some(d) = &stored {
-            self.search.upsert(d).map_err(index_err)?;
+            self.index(std::slice::from_ref(d))?;
         }
         Ok(stored)
     }
@@ -223,7 +249,7 @@ impl CatalogState {
     ) -> Result<Option<Dataset>, CatalogError> {
         let stored = self.store.set_archived(id, archived, actor).await?;
         if let Some(d) = &stored {
-            self.search.upsert(d).map_err(index_err)?;
+            self.index(std::slice::from_ref(d))?;
         }
         Ok(stored)
     }
@@ -238,7 +264,7 @@ impl CatalogState {
         let stored = self.store.set_archived_many(ids, archived, actor).await?;
         let written: Vec<Dataset> = stored.iter().flatten().cloned().collect();
         if !written.is_empty() {
-            self.search.upsert_many(&written).map_err(index_err)?;
+            self.index(&written)?;
         }
         Ok(stored)
     }
@@ -278,7 +304,7 @@ impl CatalogState {
             })
             .collect();
         if !written.is_empty() {
-            self.search.upsert_many(&written).map_err(index_err)?;
+            self.index(&written)?;
         }
         Ok(out)
     }
@@ -386,5 +412,16 @@ mod tests {
         assert_eq!(server.search.len(), 1);
         // Nothing new: nothing re-read.
         assert_eq!(server.refresh_index().await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_command_line_writer_can_leave_the_index_alone() {
+        let state = CatalogState::new(Arc::new(SqliteCatalog::in_memory().await.unwrap()), None)
+            .unwrap()
+            .without_index_updates();
+        state.put_dataset(&ds("a", "Arbres"), "cli").await.unwrap();
+        state.set_archived("a", true, "cli").await.unwrap();
+        assert!(state.search.is_empty());
+        assert!(state.store.get_dataset("a").await.unwrap().is_some());
     }
 }
