@@ -260,10 +260,11 @@ pub trait CatalogStore: Send + Sync {
     ) -> BoxFuture<'a, Result<UpsertOutcome, CatalogError>>;
 
     /// [`CatalogStore::upsert_by_provenance`] for many records (a harvested page) in one
-    /// transaction, with one result per record in order. Each record is written in its own
-    /// savepoint: a record that fails (conflict, invalid) is rolled back alone and the others
-    /// are kept. Records are written in order, so a record sees the ones before it. `Err` only
-    /// when the transaction itself fails (then nothing was written).
+    /// transaction, with one result per record in order. A record refused by the rules
+    /// (conflict: its proposed id taken, its provenance already used) fails alone, leaving
+    /// nothing behind, and the others are kept. Records are written in order, so a record sees
+    /// the ones before it. `Err` when the database fails (I/O, locks…): then nothing of the
+    /// batch was written.
     fn upsert_by_provenance_many<'a>(
         &'a self,
         records: &'a [Dataset],

@@ -607,17 +607,14 @@ impl CatalogStore for SqliteCatalog {
                         continue;
                     }
                     Ok(Plan::Write { ds, old, action }) => (ds, old, action),
+                    Err(e @ CatalogError::Database(_)) => return Err(e),
                     Err(e) => {
                         out.push(Err(e));
                         continue;
                     }
                 };
-                // A savepoint per written record: one that fails leaves no trace and does
-                // not fail the others.
-                let mut sp = sqlx::Acquire::begin(&mut tx).await?;
-                match write_doc(&mut sp, &ds, actor, old.as_deref()).await {
+                match write_doc(&mut tx, &ds, actor, old.as_deref()).await {
                     Ok(stored) => {
-                        sp.commit().await?;
                         written = true;
                         out.push(Ok(Upserted {
                             outcome: UpsertOutcome {
@@ -627,10 +624,15 @@ impl CatalogStore for SqliteCatalog {
                             stored: Some(stored),
                         }));
                     }
-                    Err(e) => {
-                        sp.rollback().await?;
-                        out.push(Err(e));
+                    // Nothing of the record was written: refused before its INSERT, or by the
+                    // INSERT's constraint, which SQLite undoes alone. The record fails, the
+                    // others go on.
+                    Err(e @ (CatalogError::Conflict(_) | CatalogError::Other(_))) => {
+                        out.push(Err(e))
                     }
+                    // Anything else may have left half a record (its row without its audit
+                    // entry) or ended the transaction: the whole batch is rolled back.
+                    Err(e) => return Err(e),
                 }
             }
             if written {
