@@ -603,6 +603,11 @@ async fn tile_tree_listings_and_ranges() {
     assert_eq!(full.status, 200);
     let len = full.body.len();
     let etag = header(&full, "etag").expect("etag").to_string();
+    // Tiles take the server's fast path: CORS as on every other answer, tile errors included.
+    for r in [&full, &get(&server, "/tiles/urbis/16/1/1.mvt", &[]).await] {
+        assert_eq!(header(r, "access-control-allow-origin"), Some("*"));
+        assert_eq!(header(r, "access-control-expose-headers"), Some("*"));
+    }
     let r = get(&server, path, &[("range", "bytes=-10")]).await;
     assert_eq!(r.status, 206);
     assert_eq!(r.body, full.body[len - 10..]);
