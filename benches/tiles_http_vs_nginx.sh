@@ -39,7 +39,7 @@ chmod 755 "$tmp"
 server_pid=""
 cleanup() {
     [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null || true
-    for f in "$tmp"/*/nginx.pid; do [[ -f "$f" ]] && kill "$(cat "$f")" 2>/dev/null; done; true
+    for f in "$tmp"/*/nginx.pid; do [[ -f "$f" ]] && kill "$(cat "$f" 2>/dev/null)" 2>/dev/null; done; true
     rm -rf "$tmp"
 }
 trap cleanup EXIT
