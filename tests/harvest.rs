@@ -8,6 +8,7 @@ mod harvest_partner;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::catalog_doc;
 use harvest_partner as partner;
 use serde_json::Value;
 
@@ -93,24 +94,6 @@ fn catalogue(dir: &Path, source: &str) -> (i64, i64) {
         .await
         .expect("count");
         (total, archived)
-    })
-}
-
-fn dataset_doc(dir: &Path, id: &str) -> Value {
-    let path = dir.join("catalog.sqlite");
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut c =
-            sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", path.display()))
-                .await
-                .expect("open catalogue");
-        let doc: String = sqlx::query_scalar("SELECT doc FROM records WHERE id = ?")
-            .bind(id)
-            .fetch_one(&mut c)
-            .await
-            .expect("record");
-        serde_json::from_str(&doc).expect("doc")
     })
 }
 
@@ -231,7 +214,7 @@ fn dcat_ckan_and_records_partners() {
     );
     let recs = records(&e, &job);
     let id = recs[0]["record_id"].as_str().unwrap();
-    let doc = dataset_doc(e.dir.path(), id);
+    let doc = catalog_doc(e.dir.path(), id);
     assert_eq!(doc["title"]["en"], "Total Ozone - daily observations");
     assert_eq!(doc["record"]["origin"], "harvested");
     assert_eq!(doc["publisher"], "partner-records");

@@ -8,13 +8,14 @@ mod catalog_fixture;
 mod common;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use axum::extract::Query;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use common::catalog_doc;
 use serde_json::Value;
 
 const MDB: &str = "http://standards.iso.org/iso/19115/-3/mdb/2.0";
@@ -151,25 +152,6 @@ fn run(e: &Env) -> (Value, Vec<Value>) {
     (job, records)
 }
 
-/// A catalogue record's stored document.
-fn doc(dir: &Path, id: &str) -> Value {
-    let path = dir.join("catalog.sqlite");
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut c =
-            sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", path.display()))
-                .await
-                .expect("open catalogue");
-        let doc: String = sqlx::query_scalar("SELECT doc FROM records WHERE id = ?")
-            .bind(id)
-            .fetch_one(&mut c)
-            .await
-            .expect("record");
-        serde_json::from_str(&doc).expect("doc")
-    })
-}
-
 fn count(job: &Value, k: &str) -> i64 {
     job[k].as_i64().unwrap_or(-1)
 }
@@ -191,7 +173,7 @@ fn csw_with_output_schema_19115_3_harvests_the_metawal_records() {
     assert_eq!(count(&job, "failed"), 0, "{job}");
     assert!(records.iter().all(|r| r["status"] == "created"));
 
-    let d = doc(e.dir.path(), &format!("metawal-{CATCHMENTS}"));
+    let d = catalog_doc(e.dir.path(), &format!("metawal-{CATCHMENTS}"));
     assert_eq!(d["type"], "series");
     assert_eq!(d["title"]["fr"], "Protection des captages - Série");
     assert_eq!(d["identifier"], "BE.SPW.INFRASIG.GINET:PROTECT_CAPT");
@@ -210,7 +192,7 @@ fn csw_with_output_schema_19115_3_harvests_the_metawal_records() {
     );
     assert_eq!(d["record"]["provenance"]["original_id"], CATCHMENTS);
 
-    let srv = doc(e.dir.path(), "metawal-1714cd1e-6685-4dea-a6f4-b51612a15ed0");
+    let srv = catalog_doc(e.dir.path(), "metawal-1714cd1e-6685-4dea-a6f4-b51612a15ed0");
     assert_eq!(srv["type"], "service");
     assert_eq!(
         srv["licence"]["uri"],
@@ -303,7 +285,7 @@ fn getrecordbyid_19115_3_as_a_file_source() {
     assert_eq!(count(&job, "created"), 1, "{job}");
     assert_eq!(records.len(), 1);
     let id = records[0]["record_id"].as_str().expect("record id");
-    let d = doc(e.dir.path(), id);
+    let d = catalog_doc(e.dir.path(), id);
     assert!(d["title"].as_object().is_some_and(|t| !t.is_empty()), "{d}");
 }
 

@@ -85,6 +85,26 @@ pub fn generate(path: &Path, scale: f64) {
 }
 
 /// Import `source` with `urbis import --json` and return the summary.
+/// The stored JSON document of catalogue record `id` in `data_dir`'s `catalog.sqlite`, read
+/// directly (read-only), as written by a harvest or an import.
+pub fn catalog_doc(data_dir: &Path, id: &str) -> serde_json::Value {
+    let path = data_dir.join("catalog.sqlite");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c =
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", path.display()))
+                .await
+                .expect("open catalogue");
+        let doc: String = sqlx::query_scalar("SELECT doc FROM records WHERE id = ?")
+            .bind(id)
+            .fetch_one(&mut c)
+            .await
+            .expect("record");
+        serde_json::from_str(&doc).expect("doc")
+    })
+}
+
 pub fn import(data_dir: &Path, source: &Path) -> serde_json::Value {
     let out = urbis(
         data_dir,

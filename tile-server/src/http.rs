@@ -213,19 +213,9 @@ impl TileService {
         Arc::new(OgcTiles)
     }
 
-    /// Render (or fetch from the cache) a tile of a built-in tileset. `Ok(None)`: empty tile.
-    pub async fn dataset_tile(
-        &self,
-        ts: &'static Tileset,
-        tile: TileId,
-        municipality: Option<String>,
-    ) -> Result<Cached, Problem> {
-        let prep = self.prepared().await?;
-        self.dataset_tile_of(prep, ts, tile, municipality).await
-    }
-
-    /// [`Self::dataset_tile`] from already prepared data.
-    async fn dataset_tile_of(
+    /// Render (or fetch from the cache) a tile of a built-in tileset from the prepared data of
+    /// the live generation. `Ok(None)`: empty tile.
+    async fn dataset_tile(
         &self,
         prep: Arc<Prepared>,
         ts: &'static Tileset,
@@ -520,7 +510,7 @@ async fn serve_dataset_tile(
     let prep = svc.prepared().await?;
     let municipality = municipality_param(params, &prep)?;
     check_in_bounds(&prep, ts, tile)?;
-    let t = svc.dataset_tile_of(prep, ts, tile, municipality).await?;
+    let t = svc.dataset_tile(prep, ts, tile, municipality).await?;
     Ok(tile_response(&t, headers, &svc.inner.cache_control))
 }
 
@@ -819,9 +809,8 @@ fn dataset_tileset(name: &str) -> Result<&'static Tileset, Problem> {
 
 /// `/tiles/{tileset}/{z}` → `/tiles/{tileset}/{z}/` (a directory).
 async fn listing_redirect(Path((tileset, z)): Path<(String, String)>) -> Result<Response, Problem> {
-    let ts = dataset_tileset(&tileset)?;
+    dataset_tileset(&tileset)?;
     let level: u8 = parse_num("z", &z)?;
-    let _ = ts;
     // Relative, so that it holds behind a proxy's path prefix too.
     Ok(axum::response::Redirect::permanent(&format!("{level}/")).into_response())
 }
@@ -830,10 +819,9 @@ async fn listing_redirect(Path((tileset, z)): Path<(String, String)>) -> Result<
 async fn listing_redirect2(
     Path((tileset, z, x)): Path<(String, String, String)>,
 ) -> Result<Response, Problem> {
-    let ts = dataset_tileset(&tileset)?;
-    let level: u8 = parse_num("z", &z)?;
+    dataset_tileset(&tileset)?;
+    parse_num::<u8>("z", &z)?;
     let col: u32 = parse_num("x", &x)?;
-    let _ = (ts, level);
     Ok(axum::response::Redirect::permanent(&format!("{col}/")).into_response())
 }
 
